@@ -15,3 +15,17 @@ cdef int64_t heap_push(heap_event* heap, int64_t size, int64_t capacity, double 
                        int64_t cls, int64_t agent, int64_t seq, int64_t data) noexcept nogil
 cdef int64_t heap_pop(heap_event* heap, int64_t size, heap_event* out) noexcept nogil
 cdef double heap_peek_time(heap_event* heap, int64_t size) noexcept nogil
+
+
+cdef class EventQueue:
+    cdef heap_event* _heap
+    cdef int64_t _size
+    cdef int64_t _capacity
+    cdef int64_t _seq
+    cdef list _items
+    cdef list _free
+    cdef int _grow(self) except -1
+    cpdef push(self, double time, int64_t priority, object item)
+    cpdef object pop(self)
+    cpdef object pop_until(self, double t_end)
+    cpdef double peek_time(self)

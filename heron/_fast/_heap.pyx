@@ -110,13 +110,6 @@ cdef class EventQueue:
     ``time`` is float64 seconds, ``priority`` an int (lower first). Items with equal time and
     priority come out first-in first-out. Pure-Python twin: ``heron._fast._heap_py.EventQueue``.
     """
-    cdef heap_event* _heap
-    cdef int64_t _size
-    cdef int64_t _capacity
-    cdef int64_t _seq
-    cdef list _items
-    cdef list _free
-
     def __cinit__(self, int64_t capacity=64):
         if capacity < 1:
             capacity = 1

@@ -3,6 +3,8 @@
 Times are float64 seconds. Dtypes are named ``*_dt`` and are C-aligned so that compiled code
 (Cython structs, Numba records) can share them.
 """
+import enum
+
 import numpy as np
 
 # One record of the compiled event heap (matches ``heap_event`` in ``_heap.pxd``).
@@ -20,3 +22,87 @@ EV_ACTION_EFFECT = 3
 EV_REWARD = 4
 EV_CUSTOM = 5
 N_EVENT_CLASSES = 6
+
+AGENT_STRIDE = 1 << 20  # priority units per event class: room for a million agents
+
+
+class EventType(enum.Enum):
+    """Kinds of scheduled events; the value is the class code of the tie-break order above.
+
+    An event's default priority is its class code times ``AGENT_STRIDE``; the scheduler's
+    agent-related helpers add the agent's registration index, so ties at one timestamp break by
+    class, then agent, then scheduling order.
+    """
+
+    OBSERVATION_READY = EV_OBS_SAMPLE
+    AGENT_TICK = EV_TICK
+    MESSAGE_DELIVERY = EV_MSG_DELIVERY
+    ACTION_EFFECT = EV_ACTION_EFFECT
+    ENV_UPDATE = EV_REWARD
+    CUSTOM = EV_CUSTOM
+
+    # Members are singletons: hash by identity (C speed) instead of Enum's Python-level
+    # ``hash(name)``, since the scheduler looks up a handler for every event.
+    __hash__ = object.__hash__
+
+    @property
+    def default_priority(self) -> int:
+        """Priority given to events of this type when none is specified."""
+        return self.value * AGENT_STRIDE
+
+# --------------------------------------------------------------------------------------------
+# Batch engine (heron.batch, heron._fast.schedule_nb / rollout_nb / sync_nb). Times in seconds.
+
+# One agent's timing as kernels read it (from a TickConfig): base values (s), jitter code/ratio,
+# floor of delays (s) and the time of the first tick (s).
+agent_timing_dt = np.dtype(
+    [("tick_interval", "f8"), ("obs_delay", "f8"), ("act_delay", "f8"), ("msg_delay", "f8"),
+     ("jitter_code", "i8"), ("jitter_ratio", "f8"), ("min_delay", "f8"), ("first_tick", "f8")],
+    align=True,
+)
+
+# One tick k of one agent in one episode: tick time T[k], the interval I[k] to the next tick and
+# the delay samples O[k], A[k], M[k]; ``s`` = S[k] = max(t_start, T[k] - O[k]) the instant the
+# observation shows; ``obs_k`` = the tick whose observation sample is the k-th in time order
+# (equal to k unless delays reorder samples).
+schedule_tick_dt = np.dtype(
+    [("t", "f8"), ("interval", "f8"), ("obs", "f8"), ("act", "f8"), ("msg", "f8"), ("s", "f8"),
+     ("obs_k", "i8")],
+    align=True,
+)
+
+# Per-episode cursor of the resumable rollout kernels (simulation time ``t`` in s).
+episode_cursor_dt = np.dtype(
+    [("t", "f8"), ("status", "i8"), ("reward_m", "i8"), ("heap_size", "i8"), ("heap_seq", "i8"),
+     ("events", "i8"), ("dec_agent", "i8"), ("dec_kind", "i8"), ("dec_t", "f8"), ("dec_s", "f8"),
+     ("err_code", "i8"), ("err_agent", "i8"), ("phase", "i8"), ("n_disturb", "i8")],
+    align=True,
+)
+
+# Per-(episode, agent) cursor and metrics of the rollout kernels. Times in s.
+agent_cursor_dt = np.dtype(
+    [("obs_pos", "i8"), ("tick_k", "i8"), ("eff_head", "i8"), ("eff_tail", "i8"),
+     ("msg_head", "i8"), ("msg_tail", "i8"), ("e_last", "f8"), ("d_last", "f8"),
+     ("alarm_last", "f8"), ("ooc_pending", "i8"), ("ooc_t", "f8"), ("ooc_s", "f8"),
+     ("ooc_count", "i8"), ("inbox", "f8"),
+     ("ret", "f8"), ("n_ticks", "i8"), ("n_effects", "i8"), ("n_messages", "i8"),
+     ("obs_stale_sum", "f8"), ("obs_stale_max", "f8"), ("act_stale_sum", "f8"),
+     ("act_stale_max", "f8"), ("outside", "f8")],
+    align=True,
+)
+
+# Static description of one agent for the kernels: parent (-1: none), slot in the parent's
+# message, env observation width, whether it actuates / sends messages, action width, policy.
+agent_info_dt = np.dtype(
+    [("parent", "i8"), ("child_slot", "i8"), ("obs_env_dim", "i8"), ("msg_in", "i8"),
+     ("actuates", "i8"), ("sends", "i8"), ("act_dim", "i8"), ("policy_kind", "i8"),
+     ("policy_offset", "i8")],
+    align=True,
+)
+
+# One battery of the battery fleet (heron._fast.battery_nb): state of charge (fraction),
+# actuator (normalised action in [-1, 1]), seconds spent outside the SOC band, alarm armed flag.
+battery_unit_dt = np.dtype(
+    [("soc", "f8"), ("act", "f8"), ("outside", "f8"), ("armed", "i8")],
+    align=True,
+)

@@ -1,8 +1,8 @@
-"""The event heap heron uses: the compiled one, or its pure-Python twin.
+"""The event heap (and the scheduler loop over it) heron uses: compiled, or the pure-Python twin.
 
 Set ``HERON_NO_EXTENSIONS=1`` to force the pure-Python twin (``heron._fast._heap_py``).
-``EventScheduler`` reads ``heap.EventQueue`` when it is constructed, so the test suite can swap
-implementations per test.
+``EventScheduler`` reads ``EventQueue`` and ``run_loop`` from here when it is constructed, so
+the test suite can swap implementations per test (``tests/conftest.py``).
 """
 from __future__ import annotations
 
@@ -20,9 +20,11 @@ _BUILD_HINT = (
 )
 
 if NO_EXTENSIONS:
+    from heron._fast import _dispatch_py as dispatch_impl
     from heron._fast import _heap_py as impl
 else:
     try:
+        from heron._fast import _dispatch as dispatch_impl
         from heron._fast import _heap as impl
     except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         raise ImportError(f"{_BUILD_HINT} (import failed with: {exc})") from exc
@@ -31,3 +33,8 @@ COMPILED: bool = not NO_EXTENSIONS
 EventQueue = impl.EventQueue
 push_array = impl.push_array
 pop_array = impl.pop_array
+run_loop = dispatch_impl.run_loop  # the EventScheduler.run_until loop over an EventQueue
+make_tick = dispatch_impl.make_tick  # the AGENT_TICK event of an agent's chain
+Event = dispatch_impl.Event
+JitterSampler = dispatch_impl.JitterSampler
+AgentEntry = dispatch_impl.AgentEntry

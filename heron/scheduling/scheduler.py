@@ -22,18 +22,6 @@ _TICK = EventType.AGENT_TICK
 _MAX_PRIORITY = 1 << 60
 
 
-class _AgentEntry:
-    """Registration record: index (registration order), timing, and a token for its tick chain."""
-
-    __slots__ = ("agent_id", "index", "tick_config", "tick_priority")
-
-    def __init__(self, agent_id, index: int, tick_config: TickConfig):
-        self.agent_id = agent_id
-        self.index = index
-        self.tick_config = tick_config
-        self.tick_priority = _TICK.default_priority + index
-
-
 def _check_time(name: str, value) -> float:
     try:
         t = float(value)
@@ -60,8 +48,11 @@ class EventScheduler:
         self._now = t0
         self._start_time = t0
         self._queue = _heap.EventQueue()
+        self._run_loop = _heap.run_loop
+        self._make_tick = _heap.make_tick
+        self._entry_cls = _heap.AgentEntry
         self._handlers: Dict[EventType, Handler] = {}
-        self._agents: Dict[Any, _AgentEntry] = {}
+        self._agents: Dict[Any, Any] = {}  # agent_id -> AgentEntry, in registration order
         self._next_index = 0
         self._processed = 0
 
@@ -79,7 +70,10 @@ class EventScheduler:
             tick_config = TickConfig.deterministic()
         elif not isinstance(tick_config, TickConfig):
             raise TypeError(f"tick_config must be a TickConfig; got {type(tick_config).__name__}")
-        entry = _AgentEntry(agent_id, self._next_index, tick_config)
+        plain = type(tick_config).get_tick_interval is TickConfig.get_tick_interval
+        entry = self._entry_cls(agent_id, self._next_index, tick_config,
+                                _TICK.default_priority + self._next_index,
+                                tick_config.sampler if plain else None)
         self._next_index += 1
         self._agents[agent_id] = entry
         t = self._now if first_tick is None else _check_time("first_tick", first_tick)
@@ -90,7 +84,7 @@ class EventScheduler:
         if agent_id not in self._agents:
             raise KeyError(f"agent_id {agent_id!r} is not registered; registered: "
                            f"{list(self._agents)}")
-        del self._agents[agent_id]
+        self._agents.pop(agent_id).active = False
 
     def agent_index(self, agent_id) -> int:
         """Registration index of ``agent_id`` (0 for the first registered agent)."""
@@ -125,6 +119,9 @@ class EventScheduler:
 
     def schedule(self, event: Event) -> Event:
         """Queue ``event``; its timestamp (s) must not lie before the current time."""
+        if not isinstance(event, Event):
+            raise TypeError(f"schedule() takes a heron Event; got {type(event).__name__}: "
+                            f"{event!r}")
         t = event.timestamp
         if not (t >= self._now):  # also rejects NaN
             raise ValueError(f"cannot schedule {event!r} in the past: timestamp {t!r} s is before "
@@ -158,9 +155,8 @@ class EventScheduler:
             raise ValueError(f"delay must be >= 0 seconds; got {delay!r}")
         return self.schedule_at(self._now + d, event_type, agent_id, payload, priority)
 
-    def _push_tick(self, entry: _AgentEntry, t: float) -> None:
-        ev = Event(t, _TICK, entry.agent_id, None, entry.tick_priority)
-        ev._chain = entry
+    def _push_tick(self, entry, t: float) -> None:
+        ev = self._make_tick(entry, t, _TICK)
         if not (t >= self._now):
             raise ValueError(f"cannot schedule {ev!r} in the past: timestamp {t!r} s is before "
                              f"the current time {self._now!r} s")
@@ -186,45 +182,17 @@ class EventScheduler:
                 raise ValueError(f"max_events must be a non-negative int or None; got "
                                  f"{max_events!r}")
             limit = max_events
-        pop = self._queue.pop_until
-        handlers = self._handlers
-        agents = self._agents
-        push = self._queue.push
-        n = 0
-        while n != limit:
-            ev = pop(t_end)
-            if ev is None:
-                self._now = t_end
-                break
-            now = ev.timestamp
-            self._now = now
-            entry = ev._chain
-            if entry is not None and agents.get(entry.agent_id) is not entry:
-                continue  # a tick of an agent unregistered (or re-registered) since
-            n += 1
-            handler = handlers.get(ev.event_type)
-            if handler is not None:
-                try:
-                    handler(ev, self)
-                except BaseException as exc:
-                    self._processed += n
-                    if entry is not None:
-                        self._continue_chain(entry, now)
-                    if hasattr(exc, "add_note"):
-                        exc.add_note(f"heron: raised by the {ev.event_type.name} handler while "
-                                     f"handling {ev!r}")
-                    raise
-            if entry is not None and agents.get(entry.agent_id) is entry:
-                t = now + entry.tick_config.get_tick_interval()
-                nxt = Event(t, _TICK, entry.agent_id, None, entry.tick_priority)
-                nxt._chain = entry
-                nxt.sequence = push(t, entry.tick_priority, nxt)
+        n, now, finished = self._run_loop(self._queue, t_end, limit, self._handlers, self,
+                                          _TICK)
         self._processed += n
+        self._now = t_end if finished else now
         return n
 
-    def _continue_chain(self, entry: _AgentEntry, now: float) -> None:
-        if self._agents.get(entry.agent_id) is entry:
-            self._push_tick(entry, now + entry.tick_config.get_tick_interval())
+    def _handler_failed(self, event: Event, exc: BaseException) -> None:
+        """Called by the loop when a handler raised: name the event in the exception."""
+        if hasattr(exc, "add_note"):  # Python >= 3.11
+            exc.add_note(f"heron: raised by the {event.event_type.name} handler while handling "
+                         f"{event!r} at t={self._now!r} s; the scheduler is still usable")
 
     def step(self) -> bool:
         """Process the next queued event, whatever its time; False when the queue is empty."""

@@ -1,0 +1,141 @@
+"""Schedule kernels: every agent's tick times and delay samples for a chunk of episodes.
+
+Contract (timing-model.md s.2-3). For episode ``e`` (global index ``episode_start + row``), agent
+``i`` and tick ``k``:
+
+* the samples ``I[k], O[k], A[k], M[k]`` are ``sample_nb(key_q, k, base_q, code, ratio, floor)``
+  with ``key_q = stream_key(seed, e, i, Q_q)``: the base value with jitter applied to one standard
+  variate (uniform for UNIFORM, normal for GAUSSIAN/LOGNORMAL) of the counter-based stream;
+  nothing is drawn when the jitter code is NONE or the base is 0 (the sample is the base, exactly);
+  intervals are floored at ``MIN_INTERVAL``, delays at the agent's ``min_delay``;
+* ``T[0] = first_tick``, ``T[k+1] = T[k] + I[k]`` accumulated in float64 in that order;
+* ``S[k] = max(t_start, T[k] - O[k])``.
+
+Layout: ``sched`` is a 2-D array ``(n_episodes, offsets[-1])`` of ``schedule_tick_dt``; agent
+``i``'s ticks occupy columns ``offsets[i] .. offsets[i+1]-1`` (its capacity). ``n_ticks[row, i]``
+= the number of ticks at or before the horizon. A capacity is too small when all its ticks lie at
+or before the horizon; ``fill_schedule_nb`` then returns the agent's index + 1 in
+``need_more[row]``; the caller grows that agent's capacity and regenerates (samples are pure
+functions, so the regenerated schedule extends the old one exactly).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from heron._fast.jitter import JITTER_NONE, JITTER_UNIFORM, MIN_INTERVAL, jitter_sample
+from heron._fast.rng import Q_ACT, Q_INTERVAL, Q_MSG, Q_OBS, normal, stream_key, uniform
+
+jitter_sample_nb = njit(inline="always", cache=True)(jitter_sample)
+
+
+@njit(inline="always", cache=True)
+def sample_nb(key, index, base, code, ratio, floor):
+    """One timing sample (s): ``base`` jittered by ``code``/``ratio`` with variate ``index`` of
+    stream ``key``, at least ``floor``; ``base`` itself when NONE or ``base == 0``."""
+    if code == JITTER_NONE or base == 0.0:
+        return base
+    if code == JITTER_UNIFORM:
+        v = uniform(key, index)
+    else:
+        v = normal(key, index)
+    x = jitter_sample_nb(base, code, ratio, v)
+    return x if x > floor else floor
+
+
+@njit(cache=True)
+def timing_sample_nb(seed, episode, agent, quantity, index, base, code, ratio, floor):
+    """A single timing sample computed from scratch (for ``ScheduledTickConfig`` beyond the
+    stored capacity and for tests)."""
+    key = stream_key(seed, episode, agent, quantity)
+    return sample_nb(key, index, base, code, ratio, floor)
+
+
+@njit(inline="always", cache=True)
+def fill_agent_nb(row, col0, cap, tm, seed, episode, agent, horizon, t_start):
+    """Fill one agent's ``cap`` ticks into ``row[col0:col0+cap]``; return the number of ticks at
+    or before ``horizon`` (s). ``tm`` is the agent's ``agent_timing_dt`` record."""
+    code = tm.jitter_code
+    ratio = tm.jitter_ratio
+    fl = tm.min_delay
+    k_i = stream_key(seed, episode, agent, Q_INTERVAL)
+    k_o = stream_key(seed, episode, agent, Q_OBS)
+    k_a = stream_key(seed, episode, agent, Q_ACT)
+    k_m = stream_key(seed, episode, agent, Q_MSG)
+    t = tm.first_tick
+    n = 0
+    monotone = True
+    s_prev = -np.inf
+    for k in range(cap):
+        r = row[col0 + k]
+        iv = sample_nb(k_i, k, tm.tick_interval, code, ratio, MIN_INTERVAL)
+        o = sample_nb(k_o, k, tm.obs_delay, code, ratio, fl)
+        r.t = t
+        r.interval = iv
+        r.obs = o
+        r.act = sample_nb(k_a, k, tm.act_delay, code, ratio, fl)
+        r.msg = sample_nb(k_m, k, tm.msg_delay, code, ratio, fl)
+        s = t - o
+        if s < t_start:
+            s = t_start
+        r.s = s
+        r.obs_k = k
+        if t <= horizon:
+            n += 1
+            if s < s_prev:
+                monotone = False
+            s_prev = s
+        t = t + iv
+    if not monotone:
+        svals = np.empty(n)
+        for k in range(n):
+            svals[k] = row[col0 + k].s
+        order = np.argsort(svals, kind="mergesort")
+        for p in range(n):
+            row[col0 + p].obs_k = order[p]
+    return n
+
+
+@njit(cache=True, parallel=True)
+def fill_schedule_nb(sched, n_ticks, need_more, offsets, timing, seed, episode_start, horizon,
+                     t_start):
+    """Fill ``sched`` for rows ``0..n-1`` = episodes ``episode_start + row``. Returns the number
+    of rows whose capacity was too small (see module docstring)."""
+    n_rows = sched.shape[0]
+    n_agents = timing.shape[0]
+    for row in prange(n_rows):
+        need_more[row] = 0
+        ep = episode_start + row
+        for i in range(n_agents):
+            cap = offsets[i + 1] - offsets[i]
+            n = fill_agent_nb(sched[row], offsets[i], cap, timing[i], seed, ep, i, horizon,
+                              t_start)
+            n_ticks[row, i] = n
+            if n >= cap:
+                need_more[row] = i + 1
+    bad = 0
+    for row in range(n_rows):
+        if need_more[row] != 0:
+            bad += 1
+    return bad
+
+
+@njit(cache=True)
+def ring_lag_nb(sched, n_ticks, offsets):
+    """Largest number of observation samples of one agent taken but not yet consumed by their
+    ticks, over the chunk: the kernels' rings need more slots than this."""
+    lag = 0
+    for row in range(sched.shape[0]):
+        for i in range(offsets.shape[0] - 1):
+            c0 = offsets[i]
+            n = n_ticks[row, i]
+            j = 0
+            for k in range(n):
+                t = sched[row, c0 + k].t
+                if j < k:
+                    j = k
+                while j + 1 < n and sched[row, c0 + j + 1].s <= t:
+                    j += 1
+                if j - k > lag:
+                    lag = j - k
+    return lag
