@@ -1,0 +1,394 @@
+"""``HeronEnvCore``: the event-driven environment core (``timing-model.md`` sections 3-6).
+
+All times are float64 seconds of simulated time.
+
+Setup
+-----
+``register_agent(agent)`` (ids unique) fixes the registration order, the only tie-breaker
+between agents. ``setup_event_driven()`` registers every agent on the ``EventScheduler`` with its
+own ``TickConfig`` (jitter and ``msg_delay`` kept). It is idempotent: when the registered agents
+and their configs are unchanged it keeps the scheduler (and its queue), so calling it again after
+``scheduler.reset(...)`` never creates a second tick chain; otherwise it builds a new scheduler
+(re-installing the default handlers). Every call also starts a new episode of bookkeeping: FIFO
+channel times, tick counters, delivered messages, actuators (neutral) and the observation history
+(the initial snapshot is taken then). ``setup_default_handlers(global_state_fn, on_action_effect)``
+installs the handlers; ``run_event_driven(t_end)`` runs ``scheduler.run_until(t_end)``.
+
+One agent tick at time ``T`` (agent ``i``, its ``TickConfig`` ``c``)
+-----------------------------------------------------------------
+1. ``O = c.get_obs_delay()`` (drawn once per tick, always); ``S = max(t_start, T - O)``.
+2. Command: the action most recently handed to ``env.step()`` for the agent (kept in
+   ``self._pending_actions`` until replaced), else the agent's policy applied to its observation
+   as of ``S`` and its latest delivered message, else nothing (a passive tick; nothing more is
+   drawn).
+3. Field agent: the command is validated (``Agent.validate_command``: shape, finite, range) and
+   ``A = c.get_act_delay()``; an ``ACTION_EFFECT`` is queued at ``E = max(T + A, E_prev)`` (FIFO:
+   a command never overtakes an earlier one; with ``A = 0`` it lands at ``T`` after every tick at
+   ``T``). When it lands, ``agent.actuator`` is set and ``on_action_effect(agent_id, action)`` runs.
+4. Coordinator: its protocol turns the command into messages; ``M = c.get_msg_delay()`` (once per
+   sending tick, shared by all recipients); each is delivered as a ``MESSAGE_DELIVERY`` at
+   ``D = max(T + M, D_prev)`` per (sender, recipient) link, and the recipient keeps the latest one
+   (``agent.latest_message``), which its policy sees at its next tick.
+5. The scheduler then draws the next interval (``get_tick_interval()``). So per tick the draws are,
+   in order: obs delay, act delay (if an action is scheduled) or msg delay (if messages are sent),
+   interval. A ``TickConfig`` subclass replaying per-tick samples can rely on this.
+
+Delayed observations
+--------------------
+The observation "as it was at ``S``" is the snapshot recorded after the last state-changing event
+(action effect, message delivery, ``ENV_UPDATE``) with time ``< S`` (events at exactly ``S`` run
+after the observation sample in the tie order), or the initial snapshot. With ``O = 0`` the live
+observation is used, which is the same thing. A snapshot is captured once per distinct event
+time, after the last state-changing event at that time (just before the clock moves on and
+``advance_to`` runs, at the end of ``run_event_driven``, or at a lookup). Snapshots hold, for
+each agent whose observation delay can be non-zero, a copy of ``observe(gs)``; they live in
+``self.history`` (``heron.envs.history.SnapshotHistory``).
+Memory bound: snapshots older than ``observation_history_seconds`` (default: the largest
+``obs_delay * (1 + 10 * jitter_ratio)``, at least ``min_delay``) before the current time are
+pruned, keeping the one that still serves the oldest reachable ``S``; memory is O(state-changing
+events in that window x delayed agents), at least 64 snapshots. A delay beyond the window (a
+10-sigma draw) gets the oldest kept snapshot and a one-time warning.
+
+Hooks for environments with physics (override in a subclass)
+------------------------------------------------------------
+* ``advance_to(t)``: called with non-decreasing ``t`` before any event at a new time ``t`` is
+  handled and at the end of ``run_event_driven``. Integrate the physics up to ``t`` with the
+  actuators (``agent.actuator``) held (zero-order hold). Default: no-op (the tutorial's devices
+  change state only in ``on_action_effect``).
+* ``capture_snapshot()``: what to record after a state-changing event. Default: ``{agent_id:
+  copy of observe(gs)}`` for delayed agents. A physics env may return its physical state and
+  actuators instead.
+* ``delayed_observation(agent_id, s)``: the agent's observation as of time ``s``. Default: the
+  snapshot lookup above. A physics env can do better: ``t_e, snap = self.snapshot_before(s)``,
+  then integrate ``snap`` forward by ``s - t_e`` with its held actuators (no state-changing event
+  happens in between) and observe that.
+* ``on_env_update(event)``: handles ``ENV_UPDATE`` events (e.g. disturbances, reward samples)
+  queued with ``schedule_env_update(t, payload)``. Default: no-op. A snapshot follows it.
+* ``global_state()``: what ``observe(gs)`` receives; default ``global_state_fn()`` or None.
+Call ``record_snapshot()`` from a custom handler that changes state.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any, Callable, Dict, Optional
+
+import numpy as np
+
+from heron.agents.base import Agent, call_observe, call_reset
+from heron.envs.history import SnapshotHistory
+from heron.scheduling.event import Event, EventType
+from heron.scheduling.scheduler import EventScheduler
+from heron.scheduling.tick_config import TickConfig
+
+_NEG_INF = -math.inf
+
+
+class HeronEnvCore:
+    """Agent registry plus the event-driven path (see the module docstring)."""
+
+    def __init__(self, env_id: Optional[str] = None):
+        self.env_id = env_id
+        self._registered: Dict[str, Agent] = {}
+        self.scheduler: Optional[EventScheduler] = None
+        self._pending_actions: Dict[str, Any] = {}
+        self._timestep = 0
+        self._global_state_fn: Optional[Callable[[], Any]] = None
+        self._on_action_effect: Optional[Callable[[str, np.ndarray], Any]] = None
+        self._handlers_installed = False
+        self.trace: Optional[list] = None  # set to a list to record tick/effect/message dicts
+        self.observation_history_seconds: Optional[float] = None
+        self._reset_event_state(0.0)
+
+    # -- registry ------------------------------------------------------------------------------
+    def register_agent(self, agent: Agent) -> None:
+        """Add ``agent``; its id must be new. Registration order breaks ties between agents."""
+        if not isinstance(agent, Agent):
+            raise TypeError(f"register_agent() expects a heron Agent; got {agent!r}")
+        if agent.agent_id in self._registered:
+            raise ValueError(f"agent id {agent.agent_id!r} is registered twice in env "
+                             f"{self.env_id!r}; agent ids must be unique")
+        self._registered[agent.agent_id] = agent
+
+    @property
+    def registered_agents(self) -> Dict[str, Agent]:
+        """Registered agents by id, in registration order (a copy)."""
+        return dict(self._registered)
+
+    def get_agent(self, agent_id: str) -> Agent:
+        """The registered agent ``agent_id``."""
+        try:
+            return self._registered[agent_id]
+        except KeyError:
+            raise KeyError(f"unknown agent id {agent_id!r}; registered: "
+                           f"{list(self._registered)}") from None
+
+    def reset_agents(self, seed: Optional[int] = None) -> Dict[str, Any]:
+        """Reset every agent (registration order); agent ``i`` gets a seed derived from
+        ``(seed, i)`` (None stays None). Returns what each ``reset`` returned."""
+        out = {}
+        for i, (aid, agent) in enumerate(self._registered.items()):
+            agent.reset_timing()
+            s = None if seed is None else int(
+                np.random.SeedSequence([int(seed), i]).generate_state(1)[0])
+            out[aid] = call_reset(agent, s)
+        return out
+
+    def set_pending_actions(self, actions: Dict[str, Any]) -> None:
+        """Validate ``actions`` (known ids, valid commands) and keep them for the next ticks."""
+        self._check_pending(actions)
+        for aid, cmd in actions.items():
+            self._registered[aid].validate_command(cmd)
+        self._pending_actions.update(actions)
+
+    def _check_pending(self, actions) -> None:
+        unknown = [aid for aid in actions if aid not in self._registered]
+        if unknown:
+            raise ValueError(f"actions given for unknown agent id(s) {unknown}; registered: "
+                             f"{list(self._registered)}")
+
+    # -- setup ---------------------------------------------------------------------------------
+    def setup_event_driven(self, start_time: Optional[float] = None) -> EventScheduler:
+        """Prepare the scheduler and start a new episode of bookkeeping (idempotent; see the
+        module docstring). ``start_time`` (s), if given, resets the scheduler to it."""
+        if not self._registered:
+            raise ValueError("setup_event_driven(): no agents registered; call "
+                             "register_agent(agent) first")
+        sched, ids = self.scheduler, list(self._registered)
+        reuse = (sched is not None and sched.agents == ids and all(
+            c is self._registered[a].tick_config for a, c in sched.tick_configs.items()))
+        if reuse:
+            if start_time is not None:
+                sched.reset(start_time)
+        else:
+            t0 = start_time if start_time is not None else (
+                sched.current_time if sched is not None else 0.0)
+            sched = EventScheduler(start_time=t0)
+            for aid, agent in self._registered.items():
+                sched.register_agent(aid, tick_config=agent.tick_config)
+            self.scheduler = sched
+            if self._handlers_installed:
+                self._install_handlers()
+        for agent in self._registered.values():
+            agent.reset_timing()
+        self._reset_event_state(sched.current_time)
+        self.record_snapshot(initial=True)
+        return sched
+
+    def reset_event_driven(self, start_time: float = 0.0) -> EventScheduler:
+        """Reset the scheduler's queue and clock to ``start_time`` (s), forget pending actions
+        and start a new episode."""
+        self._pending_actions.clear()
+        if self.scheduler is not None:
+            self.scheduler.reset(start_time)
+            return self.setup_event_driven()
+        return self.setup_event_driven(start_time)
+
+    def setup_default_handlers(self, global_state_fn: Optional[Callable[[], Any]] = None,
+                               on_action_effect: Optional[Callable[[str, np.ndarray], Any]] = None
+                               ) -> None:
+        """Install the tick, action-effect, message and env-update handlers.
+
+        ``global_state_fn()`` supplies the ``gs`` passed to ``observe(gs)`` (for agents that take
+        it); ``on_action_effect(agent_id, action)`` applies a landed command to the environment.
+        """
+        for name, fn in (("global_state_fn", global_state_fn),
+                         ("on_action_effect", on_action_effect)):
+            if fn is not None and not callable(fn):
+                raise TypeError(f"{name} must be callable or None; got {fn!r}")
+        if self.scheduler is None:
+            self.setup_event_driven()
+        self._global_state_fn = global_state_fn
+        self._on_action_effect = on_action_effect
+        self._handlers_installed = True
+        self._install_handlers()
+        if self.history.only_initial():  # nothing ran since setup: retake the initial
+            self.record_snapshot(initial=True)  # snapshot with the global state available now
+
+    def _install_handlers(self) -> None:
+        s = self.scheduler
+        s.set_handler(EventType.AGENT_TICK, self._handle_tick)
+        s.set_handler(EventType.ACTION_EFFECT, self._handle_effect)
+        s.set_handler(EventType.MESSAGE_DELIVERY, self._handle_message)
+        s.set_handler(EventType.ENV_UPDATE, self._handle_env_update)
+
+    def _reset_event_state(self, t_start: float) -> None:
+        self._t_start = float(t_start)
+        self._advanced_to = float(t_start)
+        self._dirty = False
+        self._last_effect: Dict[str, float] = {}
+        self._last_delivery: Dict[tuple, float] = {}
+        self._tick_counts: Dict[str, int] = dict.fromkeys(self._registered, 0)
+        self._delayed_ids = tuple(
+            aid for aid, a in self._registered.items()
+            if a.tick_config.obs_delay > 0 or type(a.tick_config) is not TickConfig)
+        window = self.observation_history_seconds
+        if window is None:
+            window = SnapshotHistory.window_for(
+                [self._registered[aid].tick_config for aid in self._delayed_ids])
+        self.history = SnapshotHistory(window)
+
+    # -- running -------------------------------------------------------------------------------
+    def run_event_driven(self, t_end: float) -> int:
+        """Process every event up to ``t_end`` (s, inclusive); the clock ends at ``t_end``.
+        Returns the number of events handled."""
+        if self.scheduler is None:
+            raise RuntimeError("run_event_driven(): call setup_event_driven() (and "
+                               "setup_default_handlers(...)) first")
+        self._check_pending(getattr(self, "_pending_actions", {}))
+        n = self.scheduler.run_until(t_end)
+        self._advance(self.scheduler.current_time)
+        if self._dirty:
+            self._flush_snapshot()
+        return n
+
+    def schedule_env_update(self, t: float, payload: Any = None) -> Event:
+        """Queue an ``ENV_UPDATE`` at time ``t`` (s), handled by ``on_env_update``."""
+        return self.scheduler.schedule_at(t, EventType.ENV_UPDATE, payload=payload)
+
+    def _advance(self, t: float) -> None:
+        if t > self._advanced_to:
+            if self._dirty:
+                self._flush_snapshot()
+            self.advance_to(t)
+            self._advanced_to = t
+
+    def _trace(self, **record) -> None:
+        if self.trace is not None:
+            self.trace.append(record)
+
+    def _handle_tick(self, event: Event, sched: EventScheduler) -> None:
+        T = event.timestamp
+        self._advance(T)
+        aid = event.agent_id
+        agent = self._registered.get(aid)
+        if agent is None:
+            return  # an id registered directly on the scheduler, not an env agent
+        k = self._tick_counts.get(aid, 0)
+        self._tick_counts[aid] = k + 1
+        cfg = agent.tick_config
+        O = cfg.get_obs_delay()
+        S = max(self._t_start, T - O)
+        pending = getattr(self, "_pending_actions", None)
+        command = pending.get(aid) if pending else None
+        source = "pending"
+        if command is None and agent.policy is not None:
+            obs = self.delayed_observation(aid, S) if S < T else self._observe(agent)
+            command = agent.decide(obs)
+            source = "policy"
+        if command is None:
+            self._trace(kind="tick", time=T, agent=aid, tick=k, obs_time=S, source=None)
+            return
+        if hasattr(agent, "route"):  # a coordinator: send messages
+            messages = agent.route(command, T)
+            if not messages:
+                self._trace(kind="tick", time=T, agent=aid, tick=k, obs_time=S, source=source,
+                            command=command)
+                return
+            M = cfg.get_msg_delay()
+            for msg in messages:
+                key = (aid, msg.recipient)
+                D = max(T + M, self._last_delivery.get(key, _NEG_INF))
+                self._last_delivery[key] = D
+                sched.schedule_at(D, EventType.MESSAGE_DELIVERY, agent_id=msg.recipient,
+                                  payload=msg)
+            self._trace(kind="tick", time=T, agent=aid, tick=k, obs_time=S, source=source,
+                        msg_delay=M, command=command)
+            return
+        action = agent.validate_command(command)
+        A = cfg.get_act_delay()
+        E = max(T + A, self._last_effect.get(aid, _NEG_INF))
+        self._last_effect[aid] = E
+        sched.schedule_at(E, EventType.ACTION_EFFECT, agent_id=aid, payload=action)
+        self._trace(kind="tick", time=T, agent=aid, tick=k, obs_time=S, source=source,
+                    act_delay=A, effect_time=E, command=action)
+
+    def _handle_effect(self, event: Event, sched: EventScheduler) -> None:
+        self._advance(event.timestamp)
+        aid, action = event.agent_id, event.payload
+        agent = self._registered[aid]
+        agent.actuator = action
+        if self._on_action_effect is not None:
+            self._on_action_effect(aid, action)
+        self._trace(kind="effect", time=event.timestamp, agent=aid, action=action)
+        self.record_snapshot()
+
+    def _handle_message(self, event: Event, sched: EventScheduler) -> None:
+        self._advance(event.timestamp)
+        msg = event.payload
+        msg.delivered_at = event.timestamp
+        sender = self._registered.get(msg.sender)
+        recipient = self._registered.get(msg.recipient)
+        if recipient is None and sender is not None:
+            recipient = sender.subordinates[msg.recipient]
+        recipient.receive_message(msg)
+        self._trace(kind="message", time=event.timestamp, agent=msg.recipient, sender=msg.sender,
+                    sent_at=msg.sent_at, content=msg.content)
+        self.record_snapshot()
+
+    def _handle_env_update(self, event: Event, sched: EventScheduler) -> None:
+        self._advance(event.timestamp)
+        self.on_env_update(event)
+        self.record_snapshot()
+
+    # -- observations and snapshots ------------------------------------------------------------
+    def global_state(self) -> Any:
+        """The ``gs`` given to ``observe(gs)``: ``global_state_fn()`` or None."""
+        fn = self._global_state_fn
+        return None if fn is None else fn()
+
+    def _observe(self, agent: Agent):
+        return call_observe(agent, self.global_state())
+
+    def capture_snapshot(self) -> Dict[str, Any]:
+        """Copies of the current observations of the agents with observation delays."""
+        gs = self.global_state()
+        snap = {}
+        for aid in self._delayed_ids:
+            obs = call_observe(self._registered[aid], gs)
+            snap[aid] = obs.copy() if isinstance(obs, np.ndarray) else copy.deepcopy(obs)
+        return snap
+
+    def record_snapshot(self, initial: bool = False) -> None:
+        """Mark the state as changed at the current time (call after changing state).
+
+        The snapshot itself is captured once per distinct event time, when the clock next
+        moves on (before ``advance_to``), at the end of ``run_event_driven`` or at a lookup:
+        only the last state at a given time can ever be looked up (lookups are strictly
+        before ``S``), so a burst of same-time events costs one ``capture_snapshot()``.
+        """
+        if not self._delayed_ids:
+            return
+        if initial:
+            now = self.scheduler.current_time if self.scheduler is not None else self._t_start
+            self._dirty = False
+            self.history.record_initial(now, self.capture_snapshot())
+        else:
+            self._dirty = True
+
+    def _flush_snapshot(self) -> None:
+        self._dirty = False
+        self.history.record(self._advanced_to, self.capture_snapshot())
+
+    def snapshot_before(self, s: float):
+        """``(time, snapshot)`` of the last recording with time ``< s`` (s), or the initial one."""
+        if self._dirty:
+            self._flush_snapshot()
+        return self.history.before(s)
+
+    def delayed_observation(self, agent_id: str, s: float):
+        """Observation of ``agent_id`` as of time ``s`` (s): the snapshot lookup by default."""
+        snap = self.snapshot_before(s)[1]
+        try:
+            return snap[agent_id]
+        except KeyError:
+            raise RuntimeError(f"no observation snapshot of agent {agent_id!r}: it was not "
+                               "registered when setup_event_driven() last ran; call "
+                               "setup_event_driven() again") from None
+
+    # -- hooks (override) ----------------------------------------------------------------------
+    def advance_to(self, t: float) -> None:
+        """Integrate the environment up to time ``t`` (s) with actuators held. Default: no-op."""
+
+    def on_env_update(self, event: Event) -> None:
+        """Handle an ``ENV_UPDATE`` event. Default: no-op."""
