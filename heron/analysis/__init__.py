@@ -1,0 +1,21 @@
+"""Analysis of study results with pandas: ``load`` (partition pruning), ``summarize`` (mean, std,
+95 % bootstrap interval, interquartile mean, paired gap against the synchronous baseline),
+``sensitivity`` and ``interaction`` (degradation along one or two timing axes), ``staleness``,
+plots (``heron.analysis.plots``) and the report (``heron.analysis.report``).
+
+pandas, pyarrow and matplotlib are imported only when a function needs them.
+"""
+from heron.analysis.load import axis_columns, dataset, load, provenance, scenarios
+from heron.analysis.sensitivity import interaction, sensitivity
+from heron.analysis.summarize import episode_table, staleness, summarize
+
+
+def write_report(*args, **kwargs):
+    """See ``heron.analysis.report.write_report``."""
+    from heron.analysis.report import write_report as _write_report
+
+    return _write_report(*args, **kwargs)
+
+
+__all__ = ["axis_columns", "dataset", "episode_table", "interaction", "load", "provenance",
+           "scenarios", "sensitivity", "staleness", "summarize", "write_report"]

@@ -1,0 +1,117 @@
+"""Summary statistics of a study, with the gap against the synchronous baseline.
+
+The unit is the *episode*: an episode's return is the sum of its agents' returns (unless ``by``
+names ``agent``, ``agent_index`` or ``agent_class``: then each agent's own return is the unit). For
+every group of ``by`` the summary gives ``n_episodes``, ``mean``, ``std`` (ddof 1), a bootstrap
+interval of the mean (``ci_low``, ``ci_high``), the interquartile mean ``iqm``, and the gap:
+
+* each episode is paired with the same (policy, seed, episode) run synchronously (``mode ==
+  "sync"``, the baseline shards of the study: common random numbers);
+* ``gap_pct = 100 * (mean(sync) - mean(scenario)) / |mean(sync)|``: the percentage of the
+  synchronous return lost under the scenario's timing (positive = worse; returns are
+  higher-is-better); ``gap_ci_low``/``gap_ci_high`` come from resampling the *pairs*
+  (``heron.analysis.bootstrap``).
+
+Also: the per-episode means of observation and action staleness (s) and the time outside the
+band (s, summed over agents). Bootstrap settings: ``n_boot`` resamples (default 1000), confidence
+``ci`` (0.95), ``seed`` (0); results are reproducible.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from heron.analysis.bootstrap import iqm, mean_ci, paired_gap
+from heron.analysis.load import axis_columns
+
+AGENT_KEYS = ("agent", "agent_index", "agent_class")
+SUMMARY_COLUMNS = ("n_episodes", "mean", "std", "ci_low", "ci_high", "iqm", "baseline_mean",
+                   "gap_pct", "gap_ci_low", "gap_ci_high", "obs_staleness_mean",
+                   "act_staleness_mean", "time_outside_band")
+
+
+def _check(df, by):
+    if isinstance(by, str):
+        by = (by,)
+    by = list(by)
+    required = {"policy", "scenario", "mode", "seed", "episode", "return"}
+    missing = sorted((required | set(by)) - set(df.columns))
+    if missing:
+        raise ValueError(f"summarize needs column(s) {missing}; the DataFrame has "
+                         f"{list(df.columns)} (load it with heron.analysis.load)")
+    if not by:
+        raise ValueError("by must name at least one column, e.g. ('policy', 'scenario')")
+    return by
+
+
+def episode_table(df, by, *, baseline=None, metric: str = "return"):
+    """One row per unit (episode, or episode x agent) with ``value`` and its sync ``baseline``."""
+    by = _check(df, by)
+    unit = [k for k in AGENT_KEYS if k in by]
+    # an episode is (policy, scenario, seed, episode): never sum across scenarios
+    keys = list(dict.fromkeys([*by, "policy", "scenario", "mode", "seed", "episode", *unit]))
+    ep = df.groupby(keys, dropna=False, sort=True, observed=True).agg(
+        value=(metric, "sum"), obs_staleness_mean=("obs_staleness_mean", "mean"),
+        act_staleness_mean=("act_staleness_mean", "mean"),
+        time_outside_band=("time_outside_band", "sum")).reset_index()
+    base_df = df[df["mode"] == "sync"] if baseline is None else baseline
+    pair = ["policy", "seed", "episode", *unit]
+    base = (base_df.groupby(pair, sort=False, observed=True)[metric].sum()
+            .rename("baseline").reset_index())
+    return ep.merge(base, on=pair, how="left", validate="many_to_one")
+
+
+def summarize(df, by=("policy", "scenario"), *, baseline=None, n_boot: int = 1000,
+              ci: float = 0.95, seed: int = 0, metric: str = "return"):
+    """Summary table per group of ``by`` (see the module docstring). ``baseline`` overrides the
+    synchronous rows (default: ``df[df["mode"] == "sync"]``)."""
+    import pandas as pd
+
+    by = _check(df, by)
+    ep = episode_table(df, by, baseline=baseline, metric=metric)
+    rows = []
+    for key, g in ep.groupby(by, dropna=False, sort=True, observed=True):
+        key = key if isinstance(key, tuple) else (key,)
+        x = g["value"].to_numpy(dtype=np.float64)
+        b = g["baseline"].to_numpy(dtype=np.float64)
+        row = dict(zip(by, key))
+        # the resamples depend on which cells the group holds (not on how it was asked for), so
+        # sensitivity and interaction tables repeat the summary table's intervals exactly
+        cells = tuple(sorted(set(zip(g["policy"], g["scenario"]))))
+        key = (cells, tuple(row[k] for k in by if k in AGENT_KEYS))
+        row["n_episodes"] = len(x)
+        row["std"] = float(x.std(ddof=1)) if len(x) > 1 else float("nan")
+        row["iqm"] = iqm(x)
+        if np.isnan(b).any():
+            lo, hi = mean_ci(x, n_boot=n_boot, ci=ci, seed=seed, key=key)
+            stats = dict(mean=float(x.mean()), ci_low=lo, ci_high=hi,
+                         baseline_mean=float("nan"), gap_pct=float("nan"),
+                         gap_ci_low=float("nan"), gap_ci_high=float("nan"))
+        else:
+            stats = paired_gap(x, b, n_boot=n_boot, ci=ci, seed=seed, key=key)
+        row.update(stats)
+        for col in ("obs_staleness_mean", "act_staleness_mean", "time_outside_band"):
+            row[col] = float(g[col].mean())
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=[*by, *SUMMARY_COLUMNS])
+    if "scenario" in by:
+        info_cols = [c for c in ["mode", "preset", *axis_columns(df)] if c in df.columns
+                     and c not in by]
+        if info_cols:
+            info = df.drop_duplicates("scenario")[["scenario", *info_cols]]
+            out = out.merge(info, on="scenario", how="left")
+    return out
+
+
+def staleness(df, by=("policy", "scenario")):
+    """Staleness statistics per group (seconds): mean and 95th percentile of the per-agent mean
+    observation/action staleness, the largest staleness seen, and mean ticks and effects."""
+    by = _check(df, by)
+    g = df.groupby(by, dropna=False, sort=True, observed=True)
+    out = g.agg(obs_staleness_mean=("obs_staleness_mean", "mean"),
+                obs_staleness_p95=("obs_staleness_mean", lambda s: s.quantile(0.95)),
+                obs_staleness_max=("obs_staleness_max", "max"),
+                act_staleness_mean=("act_staleness_mean", "mean"),
+                act_staleness_p95=("act_staleness_mean", lambda s: s.quantile(0.95)),
+                act_staleness_max=("act_staleness_max", "max"),
+                n_ticks_mean=("n_ticks", "mean"), n_effects_mean=("n_effects", "mean"))
+    return out.reset_index()

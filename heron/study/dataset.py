@@ -1,0 +1,285 @@
+"""A study's results on disk: a hive-partitioned Parquet dataset plus a manifest.
+
+Layout of an output directory::
+
+    OUT/study.toml                      the study file as given (or the demo's text)
+    OUT/manifest.jsonl                  one JSON line per event: header, shards, "complete"
+    OUT/data/policy=P/scenario=S/part-<start>-<count>.parquet
+
+One row per (episode, agent): the engine's columns (``EPISODE_COLUMNS``: seeds are columns), then
+``mode`` (``"event"`` or ``"sync"``), ``preset`` and one column per timing axis (null where the
+scenario is not a grid point). ``policy`` and ``scenario`` live in the directory names (hive
+partitioning, values URI-encoded), so filters on them prune whole directories. The provenance JSON
+sits in the schema metadata of every file. Parquet settings follow pyarrow practice for Monte Carlo
+rows: dictionary encoding only on low-cardinality columns, row groups of ``ROW_GROUP_ROWS`` rows.
+
+Atomicity: a shard is written to a hidden temporary file (``.part-....tmp``: pyarrow's discovery
+ignores names starting with ``.``) and renamed into place, then recorded in the manifest. A shard
+counts as done only when the manifest lists it *and* its file has the recorded size; so a crash at
+any moment leaves either a recorded shard or one that is re-run (and rewritten identically).
+Readers (``heron.analysis.load``) take the file list from the manifest, never from a directory scan.
+"""
+from __future__ import annotations
+
+import json
+import os
+from urllib.parse import quote
+
+MANIFEST = "manifest.jsonl"
+STUDY_COPY = "study.toml"
+DATA_DIR = "data"
+ROW_GROUP_ROWS = 131_072
+FORMAT = "heron-study/1"
+
+# (name, arrow type name, low cardinality?) in file order; exactly the engine's .episodes columns.
+EPISODE_COLUMNS = (
+    ("seed", "int64", True), ("episode", "int64", False), ("agent", "string", True),
+    ("agent_index", "int64", True), ("agent_class", "string", True), ("return", "float64", False),
+    ("n_ticks", "int64", False), ("n_effects", "int64", False), ("n_messages", "int64", False),
+    ("obs_staleness_mean", "float64", False), ("obs_staleness_max", "float64", False),
+    ("act_staleness_mean", "float64", False), ("act_staleness_max", "float64", False),
+    ("time_outside_band", "float64", False),
+)
+SCENARIO_COLUMNS = (("mode", "string", True), ("preset", "string", True))
+PARTITIONS = ("policy", "scenario")
+
+
+def axis_type(axis: str) -> str:
+    """Arrow type name of a timing-axis column: strings for jitter types, float64 otherwise."""
+    return "string" if axis.endswith("jitter_type") else "float64"
+
+
+def _arrow_type(name: str):
+    import pyarrow as pa
+
+    if name == "string":  # low-cardinality strings: dictionary arrays, written without hashing
+        return pa.dictionary(pa.int32(), pa.string())
+    return getattr(pa, name)()
+
+
+def study_schema(axes, provenance_json: str):
+    """The Arrow schema of every file of a study (partition columns excluded). String columns are
+    dictionary-typed (``heron.analysis.load`` returns them as plain strings)."""
+    import pyarrow as pa
+
+    fields = [pa.field(n, _arrow_type(t)) for n, t, _ in EPISODE_COLUMNS + SCENARIO_COLUMNS]
+    fields += [pa.field(a, _arrow_type(axis_type(a))) for a in axes]
+    return pa.schema(fields, metadata={b"heron": provenance_json.encode()})
+
+
+def dictionary_columns(axes) -> list:
+    """Columns worth Parquet dictionary encoding (few distinct values per file)."""
+    return [n for n, _, low in EPISODE_COLUMNS + SCENARIO_COLUMNS if low] + list(axes)
+
+
+def _constant(value, type_, n: int):
+    import numpy as np
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(type_):
+        if value is None:
+            return pa.nulls(n, type_)
+        return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)),
+                                              pa.array([value], pa.string()))
+    return pa.repeat(pa.scalar(value, type_), n)
+
+
+def _first_rows(agent_index):
+    """``first[i]``: the first row of agent index ``i`` (-1 if absent), or None when the indices
+    are not small non-negative integers. O(n), no sort."""
+    import numpy as np
+
+    if not len(agent_index):
+        return None
+    lo, hi = agent_index.min(), agent_index.max()
+    if lo < 0 or hi >= 4096:
+        return None
+    first = np.full(hi + 1, -1, dtype=np.int64)
+    rows = np.arange(len(agent_index) - 1, -1, -1)
+    first[agent_index[::-1]] = rows   # later writes win: the smallest row of each index
+    return first
+
+
+def _agent_strings(values, agent_index, first):
+    """Dictionary array of a per-agent string column (``agent``, ``agent_class``), built from
+    ``agent_index`` without hashing every row (checked against the values)."""
+    import numpy as np
+    import pyarrow as pa
+
+    values = np.asarray(values)
+    if values.dtype.kind != "U":
+        values = values.astype(str)
+    if first is not None:
+        present = first >= 0
+        names = np.full(len(first), "", dtype=values.dtype)
+        names[present] = values[first[present]]
+        if (names[agent_index] == values).all():
+            distinct, code = np.unique(names, return_inverse=True)  # e.g. "field" x n_agents
+            return pa.DictionaryArray.from_arrays(pa.array(code.astype(np.int32)[agent_index]),
+                                                  pa.array(distinct, pa.string()))
+    return pa.array(values, pa.string()).dictionary_encode()
+
+
+def episodes_to_table(columns, schema, *, mode: str, preset: str, axes: dict):
+    """Arrow table of one shard: the engine's columns (a DataFrame or a dict of NumPy arrays)
+    plus the constant scenario columns."""
+    import numpy as np
+    import pyarrow as pa
+
+    names = list(columns.columns) if hasattr(columns, "columns") else list(columns)
+    missing = [n for n, _, _ in EPISODE_COLUMNS if n not in names]
+    if missing:
+        raise ValueError(f"the engine's episodes table lacks column(s) {missing}; got {names}")
+    n = len(columns[EPISODE_COLUMNS[0][0]])
+    agent_index = np.asarray(columns["agent_index"], dtype=np.int64)
+    first = _first_rows(agent_index)
+    arrays = []
+    for name, t, _ in EPISODE_COLUMNS:
+        col = columns[name]
+        if t == "string":
+            values = col.to_numpy(dtype=object) if hasattr(col, "to_numpy") else col
+            arrays.append(_agent_strings(values, agent_index, first))
+        else:
+            arrays.append(pa.array(np.asarray(col, dtype=t)))
+    arrays.append(_constant(mode, schema.field("mode").type, n))
+    arrays.append(_constant(preset, schema.field("preset").type, n))
+    for field in list(schema)[len(EPISODE_COLUMNS) + len(SCENARIO_COLUMNS):]:
+        arrays.append(_constant(axes.get(field.name), field.type, n))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def partition_dir(policy: str, scenario: str) -> str:
+    """Relative directory of one cell: ``data/policy=P/scenario=S`` (values URI-encoded)."""
+    return os.path.join(DATA_DIR, f"policy={quote(policy, safe='')}",
+                        f"scenario={quote(scenario, safe='')}")
+
+
+def shard_file(policy: str, scenario: str, start: int, count: int) -> str:
+    """Relative path of the file of a shard (episodes ``[start, start + count)``)."""
+    return os.path.join(partition_dir(policy, scenario), f"part-{start:010d}-{count:010d}.parquet")
+
+
+def write_atomic(table, out_dir: str, relpath: str, *, dictionary=None, statistics=True) -> int:
+    """Write ``table`` to ``out_dir/relpath`` through a hidden temporary file; returns bytes.
+    ``dictionary``/``statistics``: columns to dictionary-encode / to keep min-max statistics for
+    (True: all)."""
+    import pyarrow.parquet as pq
+
+    final = os.path.join(out_dir, relpath)
+    folder = os.path.dirname(final)
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{os.path.basename(final)}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            pq.write_table(table, fh, row_group_size=ROW_GROUP_ROWS,
+                           use_dictionary=dictionary if dictionary is not None else True,
+                           compression="snappy", write_statistics=statistics)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return os.path.getsize(final)
+
+
+class Manifest:
+    """The append-only record of a study's progress (``OUT/manifest.jsonl``).
+
+    Line 1 is the header (format, study name, fingerprint); then one ``{"type": "shard", ...}`` per
+    completed shard and a final ``{"type": "complete"}``. A torn last line (a crash mid-write) is
+    dropped when the manifest is opened. Only the parent process writes it.
+    """
+
+    def __init__(self, out_dir: str):
+        self.out_dir = out_dir
+        self.path = os.path.join(out_dir, MANIFEST)
+        self.header = None
+        self.shards = {}
+        self.complete = False
+        if os.path.exists(self.path):
+            self._read()
+
+    def _read(self) -> None:
+        with open(self.path, "rb") as fh:
+            raw = fh.read()
+        good = 0
+        for line in raw.splitlines(keepends=True):
+            if not line.endswith(b"\n"):
+                break
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                break
+            good += len(line)
+            if rec.get("type") == "study":
+                self.header = rec
+            elif rec.get("type") == "shard":
+                self.shards[rec["id"]] = rec
+            elif rec.get("type") == "complete":
+                self.complete = True
+        if good != len(raw):  # drop a torn tail so later appends start on a fresh line
+            with open(self.path, "r+b") as fh:
+                fh.truncate(good)
+
+    @property
+    def exists(self) -> bool:
+        return self.header is not None
+
+    def start(self, header: dict) -> None:
+        """Start a fresh manifest with ``header`` (truncates any previous one)."""
+        tmp = self.path + ".tmp"
+        with open(tmp, "w") as fh:
+            fh.write(json.dumps({"type": "study", **header}, sort_keys=True) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path)
+        self.header = {"type": "study", **header}
+        self.shards = {}
+        self.complete = False
+
+    def _append(self, rec: dict) -> None:
+        line = (json.dumps(rec, sort_keys=True) + "\n").encode()
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def record_shard(self, summary: dict) -> None:
+        """Record a completed shard (its file already renamed into place)."""
+        rec = {"type": "shard", **summary}
+        self._append(rec)
+        self.shards[rec["id"]] = rec
+
+    def mark_complete(self) -> None:
+        if not self.complete:
+            self._append({"type": "complete"})
+            self.complete = True
+
+    def is_done(self, shard_id: str) -> bool:
+        """True when ``shard_id`` is recorded and its file is present with the recorded size."""
+        rec = self.shards.get(shard_id)
+        if rec is None:
+            return False
+        path = os.path.join(self.out_dir, rec["file"])
+        return os.path.isfile(path) and os.path.getsize(path) == rec["bytes"]
+
+    def files(self) -> list:
+        """Absolute paths of the recorded shard files, sorted (the dataset's content)."""
+        return sorted(os.path.join(self.out_dir, r["file"]) for r in self.shards.values())
+
+
+def remove_partials(out_dir: str) -> int:
+    """Delete temporary files left by an interrupted run; returns how many were removed."""
+    removed = 0
+    root = os.path.join(out_dir, DATA_DIR)
+    for folder, _, names in os.walk(root):
+        for name in names:
+            if name.startswith(".") and name.endswith(".tmp"):
+                os.unlink(os.path.join(folder, name))
+                removed += 1
+    return removed
+

@@ -1,0 +1,203 @@
+"""The timing grid of a study: ``[timing]`` of the study file -> a list of ``Scenario``.
+
+``[timing]`` keys:
+
+* ``base`` (preset name, default ``"deterministic"``): the timing every grid cell starts from.
+* ``presets`` (list of preset names): extra scenarios, each preset as it is.
+* ``[timing.grid]``: axes, each a non-empty array of values; every combination is a scenario.
+  Top-level axes apply to every agent class: ``tick_interval`` (s, > 0), ``obs_delay``,
+  ``act_delay``, ``msg_delay``, ``min_delay`` (s, >= 0), ``jitter_type`` (NONE, UNIFORM, GAUSSIAN,
+  LOGNORMAL), ``jitter_ratio`` (>= 0) and ``tick_ratio`` (> 0: the coordinator ticks every
+  ``tick_ratio`` field ticks). ``[timing.grid.field]`` and ``[timing.grid.coordinator]`` hold the
+  same axes (except ``tick_ratio``) for one agent class only.
+
+A scenario's ``label`` names it in the dataset (the ``scenario`` partition): the preset name, or
+``axis=value`` pairs joined by commas (``"jitter_ratio=0.2,act_delay=0.5"``). Its ``axes`` map the
+axis column names (``jitter_ratio``, ``field_act_delay``, ...) to values (None for preset
+scenarios). The synchronous baseline is the scenario ``SYNC`` (label ``"sync"``).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+from heron.scheduling.presets import AGENT_CLASSES, PRESETS, preset
+from heron.scheduling.tick_config import JitterType, TickConfig
+from heron.study.errors import SourceLocator
+
+TICK_FIELDS = ("tick_interval", "obs_delay", "act_delay", "msg_delay", "min_delay",
+               "jitter_type", "jitter_ratio")
+TOP_AXES = TICK_FIELDS + ("tick_ratio",)
+SYNC_LABEL = "sync"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One timing configuration of a study.
+
+    ``timing`` maps agent class to ``TickConfig`` keyword arguments (times in seconds); ``axes``
+    maps axis column names to this scenario's values; ``mode`` is ``"event"`` or ``"sync"``.
+    """
+
+    label: str
+    kind: str            # "grid", "preset" or "sync"
+    preset: str          # base preset (grid), the preset itself, or "" for sync
+    axes: dict
+    timing: dict
+    mode: str = "event"
+
+    def tick_configs(self) -> dict:
+        """``{agent_class: TickConfig}`` for this scenario (empty for the sync baseline)."""
+        return {cls: TickConfig(**f) for cls, f in self.timing.items()}
+
+    def to_dict(self) -> dict:
+        """Plain data (JSON-ready)."""
+        return {"label": self.label, "kind": self.kind, "preset": self.preset,
+                "axes": dict(self.axes), "timing": {k: dict(v) for k, v in self.timing.items()},
+                "mode": self.mode}
+
+
+SYNC = Scenario(SYNC_LABEL, "sync", "", {}, {}, "sync")
+
+
+def _fmt(value) -> str:
+    return value if isinstance(value, str) else f"{value:g}"
+
+
+def _check_value(loc: SourceLocator, table, axis: str, value):
+    """Validate one axis value; returns it normalised (floats, jitter names upper-case)."""
+    if axis == "jitter_type":
+        if not isinstance(value, str):
+            raise loc.error(table, axis, f"values must be strings, one of "
+                                         f"{[m.name for m in JitterType]}; got {value!r}")
+        try:
+            return JitterType.parse(value).name
+        except ValueError:
+            raise loc.error(table, axis, f"unknown jitter type {value!r}; valid choices: "
+                                         f"{[m.name for m in JitterType]}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise loc.error(table, axis, f"values must be numbers (seconds or ratios); got {value!r} "
+                                     f"({type(value).__name__})")
+    x = float(value)
+    if not math.isfinite(x):
+        raise loc.error(table, axis, f"values must be finite; got {value!r}")
+    if axis in ("tick_interval", "tick_ratio"):
+        if x <= 0:
+            raise loc.error(table, axis, f"values must be > 0; got {value!r}")
+    elif x < 0:
+        raise loc.error(table, axis, f"values must be >= 0; got {value!r}")
+    return x
+
+
+def _axis_values(loc, table, axis, values) -> list:
+    if not isinstance(values, list):
+        raise loc.error(table, axis, f"an axis must be an array of values (e.g. {axis} = "
+                                     f"[0.0, 0.1])"
+                                     f"; got {values!r} ({type(values).__name__})")
+    if not values:
+        raise loc.error(table, axis, "an axis must not be empty")
+    out = [_check_value(loc, table, axis, v) for v in values]
+    if len(set(out)) != len(out):
+        raise loc.error(table, axis, f"values must be distinct; got {values!r}")
+    return out
+
+
+def _parse_axes(loc: SourceLocator, grid: dict) -> list:
+    """``[(column, agent_class or None, field, values)]`` in file order."""
+    axes = []
+    for key, values in grid.items():
+        if key in AGENT_CLASSES:
+            if not isinstance(values, dict):
+                raise loc.error(("timing", "grid"), key, "must be a table of axes "
+                                f"([timing.grid.{key}]); got {values!r}")
+            for sub, vals in values.items():
+                table = ("timing", "grid", key)
+                if sub not in TICK_FIELDS:
+                    raise loc.error(table, sub, f"unknown axis; valid axes for an agent class: "
+                                                f"{list(TICK_FIELDS)}")
+                axes.append((f"{key}_{sub}", key, sub, _axis_values(loc, table, sub, vals)))
+        elif key in TOP_AXES:
+            axes.append((key, None, key, _axis_values(loc, ("timing", "grid"), key, values)))
+        else:
+            raise loc.error(("timing", "grid"), key, f"unknown axis; valid axes: {list(TOP_AXES)}"
+                                                     f" and tables {list(AGENT_CLASSES)}")
+    return axes
+
+
+def _apply(loc, base: str, point: dict, axes: list) -> dict:
+    timing = {cls: preset(base).fields(cls) for cls in AGENT_CLASSES}
+    ratio = None
+    for column, cls, field, _ in axes:
+        value = point[column]
+        if field == "tick_ratio":
+            ratio = value
+            continue
+        for c in ([cls] if cls else AGENT_CLASSES):
+            timing[c][field] = value
+    if ratio is not None:
+        timing["coordinator"]["tick_interval"] = ratio * timing["field"]["tick_interval"]
+    return timing
+
+
+def parse_timing(loc: SourceLocator, table: dict) -> list:
+    """Validate ``[timing]`` and return the event-driven scenarios (``Scenario`` list)."""
+    valid = ("base", "presets", "grid")
+    for key in table:
+        if key not in valid:
+            raise loc.error(("timing",), key, f"unknown key; valid keys: {list(valid)}")
+    base = table.get("base", "deterministic")
+    if not isinstance(base, str) or base.lower() not in PRESETS:
+        raise loc.error(("timing",), "base", f"must be a preset name, one of {sorted(PRESETS)}; "
+                                             f"got {base!r}")
+    base = base.lower()
+    names = table.get("presets", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise loc.error(("timing",), "presets", f"must be an array of preset names; got {names!r}")
+    for n in names:
+        if n.lower() not in PRESETS:
+            raise loc.error(("timing",), "presets", f"unknown preset {n!r}; valid presets: "
+                                                    f"{sorted(PRESETS)}")
+    if len(set(n.lower() for n in names)) != len(names):
+        raise loc.error(("timing",), "presets", f"presets must be distinct; got {names!r}")
+    grid = table.get("grid", {})
+    if not isinstance(grid, dict):
+        raise loc.error(("timing",), "grid", f"must be a table of axes; got {grid!r}")
+    axes = _parse_axes(loc, grid)
+
+    scenarios = []
+    columns = [a[0] for a in axes]
+    if axes:
+        for combo in itertools.product(*(a[3] for a in axes)):
+            point = dict(zip(columns, combo))
+            timing = _apply(loc, base, point, axes)
+            label = ",".join(f"{c}={_fmt(v)}" for c, v in point.items())
+            scenarios.append(Scenario(label, "grid", base, point, timing))
+    for n in names:
+        p = preset(n)
+        scenarios.append(Scenario(p.name, "preset", p.name, {c: None for c in columns},
+                                  {cls: p.fields(cls) for cls in AGENT_CLASSES}))
+    if not scenarios:
+        p = preset(base)
+        scenarios.append(Scenario(p.name, "preset", p.name, {},
+                                  {cls: p.fields(cls) for cls in AGENT_CLASSES}))
+    _check_consistency(loc, scenarios, axes)
+    return scenarios
+
+
+def _check_consistency(loc, scenarios, axes) -> None:
+    """Every scenario must build valid TickConfigs; jitter ratios need a jitter type."""
+    for s in scenarios:
+        for cls, fields in s.timing.items():
+            try:
+                TickConfig(**fields)
+            except (TypeError, ValueError) as exc:
+                raise loc.error(("timing",), None, f"scenario {s.label!r}, {cls} agents: "
+                                                   f"{exc}") from None
+            if (s.kind == "grid" and fields["jitter_ratio"] > 0
+                    and fields["jitter_type"] == "NONE"
+                    and any(a[2] == "jitter_ratio" for a in axes)):
+                raise loc.error(("timing", "grid"), "jitter_ratio",
+                                f"jitter_ratio {fields['jitter_ratio']:g} has no effect with "
+                                f"jitter_type NONE (scenario {s.label!r}); add a jitter_type axis "
+                                f"(e.g. jitter_type = [\"GAUSSIAN\"]) or a base preset with jitter")

@@ -1,0 +1,165 @@
+"""Run a study: plan shards, skip the completed ones, run the rest on an executor, record each in
+the manifest as it lands.
+
+Resuming is re-running: ``run_study`` on an output directory holding the same study (same
+fingerprint) keeps every shard the manifest records with an intact file and runs only the others;
+temporary files of an interrupted run are deleted first. A different study in that directory is
+refused (``StudyConflictError``) unless ``overwrite=True``, which deletes the previous results
+(only the files heron wrote: ``data/``, the manifest, the study copy and the report outputs).
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+from heron.study import provenance
+from heron.study.dataset import DATA_DIR, FORMAT, STUDY_COPY, Manifest, remove_partials
+from heron.study.executors import open_executor
+from heron.study.shards import DEFAULT_EVALUATOR, make_task, plan_shards, run_shard
+
+REPORT_OUTPUTS = ("summary.csv", "report.md", "plots")
+
+
+class StudyConflictError(RuntimeError):
+    """The output directory holds results of a different study (use ``overwrite=True``)."""
+
+
+@dataclass
+class StudyRun:
+    """What a run did. Times are wall-clock seconds (``kernel_s``/``write_s``: summed over
+    shards)."""
+
+    out_dir: str
+    shards_total: int
+    shards_skipped: int
+    shards_run: int
+    episodes_run: int
+    rows_written: int
+    bytes_written: int
+    wall_s: float
+    kernel_s: float
+    write_s: float
+    events: int
+
+
+def _clear(out_dir: str) -> None:
+    shutil.rmtree(os.path.join(out_dir, DATA_DIR), ignore_errors=True)
+    for name in ("manifest.jsonl", STUDY_COPY) + REPORT_OUTPUTS:
+        path = os.path.join(out_dir, name)
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        elif os.path.exists(path):
+            os.unlink(path)
+
+
+def prepare_output(spec, out_dir: str, *, overwrite: bool = False) -> Manifest:
+    """Open (resume) or start the manifest of ``spec`` in ``out_dir``."""
+    os.makedirs(out_dir, exist_ok=True)
+    manifest = Manifest(out_dir)
+    fingerprint = spec.fingerprint()
+    data_dir = os.path.join(out_dir, DATA_DIR)
+    if manifest.exists and manifest.header.get("fingerprint") != fingerprint and not overwrite:
+        raise StudyConflictError(
+            f"{out_dir!r} holds results of another study ({manifest.header.get('name')!r}, "
+            f"fingerprint {manifest.header.get('fingerprint', '?')[:12]}); this study is "
+            f"{spec.name!r} ({fingerprint[:12]}). Choose another output directory or pass "
+            "--overwrite (overwrite=True) to delete the previous results.")
+    if not manifest.exists and os.path.isdir(data_dir) and os.listdir(data_dir) and not overwrite:
+        raise StudyConflictError(f"{data_dir!r} exists without a heron manifest; refusing to mix "
+                                 "results. Choose another output directory or pass --overwrite.")
+    if overwrite:
+        _clear(out_dir)
+        manifest = Manifest(out_dir)
+    if not manifest.exists:
+        manifest.start({"format": FORMAT, "name": spec.name, "fingerprint": fingerprint,
+                        "n_episodes": spec.n_episodes, "seed": spec.seed})
+    else:
+        remove_partials(out_dir)
+    copy = os.path.join(out_dir, STUDY_COPY)
+    if not os.path.exists(copy):
+        with open(copy + ".tmp", "w") as fh:
+            fh.write(spec.source_text)
+        os.replace(copy + ".tmp", copy)
+    return manifest
+
+
+def _progress(total: int, initial: int, quiet: bool, desc: str):
+    from tqdm.auto import tqdm
+
+    disable = quiet or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
+    return tqdm(total=total, initial=initial, unit="ep", unit_scale=True, desc=desc,
+                disable=disable, file=sys.stderr, dynamic_ncols=True)
+
+
+def run_study(spec, out_dir: Optional[str] = None, *, executor=None, scheduler=None,
+              max_workers: Optional[int] = None, overwrite: bool = False, quiet: bool = False,
+              evaluator: str = DEFAULT_EVALUATOR, window: Optional[int] = None) -> StudyRun:
+    """Run (or resume) ``spec`` (a ``StudySpec`` or a study file path) into ``out_dir``.
+
+    ``executor``: ``"inline"``, ``"process"`` (default), ``"dask"`` (``scheduler`` = address, or a
+    local cluster), a ``concurrent.futures.Executor`` or a ``dask.distributed.Client``.
+    ``evaluator``: import path of the function that runs episodes (``heron.batch:evaluate``).
+    ``window``: shards in flight at once (default: twice the workers).
+    """
+    from heron.study.spec import StudySpec, load_spec
+
+    if not isinstance(spec, StudySpec):
+        spec = load_spec(spec)
+    out_dir = out_dir or spec.output
+    if not out_dir:
+        raise ValueError("out_dir is required: the study file names no [study] output")
+    out_dir = os.path.abspath(os.fspath(out_dir))
+    t_start = time.perf_counter()
+    manifest = prepare_output(spec, out_dir, overwrite=overwrite)
+    prov_json = provenance.to_json(provenance.collect(spec))
+    shards = plan_shards(spec)
+    todo = [s for s in shards if not manifest.is_done(s.id)]
+    done_eps = sum(s.count for s in shards) - sum(s.count for s in todo)
+    stats = dict(kernel_s=0.0, write_s=0.0, rows=0, bytes=0, events=0, episodes=0)
+    if todo:
+        handle = open_executor(executor, scheduler=scheduler, max_workers=max_workers)
+        bar = _progress(sum(s.count for s in shards), done_eps, quiet, spec.name)
+        try:
+            _drive(handle, todo, spec, out_dir, prov_json, evaluator, manifest, bar, stats,
+                   window or (1 if handle.name == "inline" else 2 * handle.workers))
+        finally:
+            bar.close()
+            handle.close()
+    manifest.mark_complete()
+    return StudyRun(out_dir, len(shards), len(shards) - len(todo), len(todo), stats["episodes"],
+                    stats["rows"], stats["bytes"], time.perf_counter() - t_start,
+                    stats["kernel_s"], stats["write_s"], stats["events"])
+
+
+def _drive(handle, todo, spec, out_dir, prov_json, evaluator, manifest, bar, stats, window):
+    queue = list(reversed(todo))
+    pending = {}
+    try:
+        while queue or pending:
+            while queue and len(pending) < window:
+                shard = queue.pop()
+                task = make_task(spec, shard, out_dir, prov_json, handle.threads, evaluator)
+                pending[handle.executor.submit(run_shard, task)] = shard
+            finished, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
+            for fut in finished:
+                shard = pending.pop(fut)
+                try:
+                    summary = fut.result()
+                except Exception as exc:
+                    raise RuntimeError(f"shard {shard.id} failed: {type(exc).__name__}: {exc}") \
+                        from exc
+                manifest.record_shard(summary)
+                for key, src in (("kernel_s", "kernel_s"), ("write_s", "write_s"),
+                                 ("rows", "rows"), ("bytes", "bytes"), ("events", "events"),
+                                 ("episodes", "episodes")):
+                    stats[key] += summary.get(src, 0)
+                bar.update(summary["episodes"])
+    except BaseException:
+        for fut in pending:
+            fut.cancel()
+        raise

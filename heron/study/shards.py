@@ -1,0 +1,204 @@
+"""Shards: the unit of work of a study, and the worker function that runs one.
+
+A *cell* is (policy, scenario); a *shard* is a cell and an episode range ``[start, start + count)``.
+``plan_shards(spec)`` lists them in a fixed order (per policy: the sync baseline, then the
+scenarios; ranges ascending). ``run_shard(task)`` runs in a worker (same process, a process pool or
+a Dask worker): it rebuilds the environment and the policy from plain data (names, import paths,
+``.npz`` paths; nothing is pickled but the task dict), calls ``heron.batch.evaluate`` with
+``episode_start=start``, writes the shard's Parquet file atomically and returns a small summary
+dict. The engine's counter-based streams make episode ``e`` of seed ``s`` the same in any shard, so
+the dataset does not depend on the shard size or the executor.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+from heron.study.dataset import dictionary_columns, episodes_to_table, shard_file, study_schema, \
+    write_atomic
+from heron.study.grid import Scenario
+
+#: The function that runs episodes (``heron.batch.evaluate``'s signature); studies may name another.
+DEFAULT_EVALUATOR = "heron.batch:evaluate"
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Episodes ``[start, start + count)`` of one (policy, scenario) cell."""
+
+    policy: object      # PolicySpec
+    scenario: Scenario
+    start: int
+    count: int
+
+    @property
+    def id(self) -> str:
+        return f"{self.policy.name}/{self.scenario.label}/{self.start}+{self.count}"
+
+    @property
+    def file(self) -> str:
+        return shard_file(self.policy.name, self.scenario.label, self.start, self.count)
+
+
+def plan_shards(spec) -> list:
+    """Every shard of ``spec`` in the canonical order."""
+    out = []
+    for policy in spec.policies:
+        for scenario in spec.all_scenarios():
+            for start in range(0, spec.n_episodes, spec.shard_size):
+                count = min(spec.shard_size, spec.n_episodes - start)
+                out.append(Shard(policy, scenario, start, count))
+    return out
+
+
+def make_task(spec, shard: Shard, out_dir: str, provenance_json: str, threads,
+              evaluator: str = DEFAULT_EVALUATOR) -> dict:
+    """The plain-data task a worker needs for ``shard`` (picklable, small)."""
+    return {
+        "id": shard.id, "file": shard.file, "out_dir": out_dir,
+        "env_name": spec.env_name, "env_kwargs": spec.env_kwargs,
+        "policy": shard.policy.to_dict(), "scenario": shard.scenario.to_dict(),
+        "start": shard.start, "count": shard.count, "seed": spec.seed, "horizon": spec.horizon,
+        "engine": spec.engine, "axes": list(spec.axes), "provenance": provenance_json,
+        "threads": threads, "evaluator": evaluator,
+    }
+
+
+def import_object(path: str):
+    """The object named by ``"package.module:attr.sub"``."""
+    module_name, _, attr = path.partition(":")
+    try:
+        obj = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ValueError(f"cannot import module {module_name!r} (from {path!r}): {exc}") from None
+    for part in attr.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise ValueError(f"module {module_name!r} has no attribute {attr!r} "
+                             f"(from {path!r})") from None
+    return obj
+
+
+@lru_cache(maxsize=8)
+def _env_cached(name: str, kwargs_json: str):
+    kwargs = json.loads(kwargs_json)
+    if ":" in name:
+        factory = import_object(name)
+    else:
+        import heron.demo_envs as demo_envs
+
+        factory = getattr(demo_envs, name, None)
+        if factory is None or not callable(factory):
+            choices = sorted(n for n in getattr(demo_envs, "__all__", dir(demo_envs))
+                             if not n.startswith("_") and callable(getattr(demo_envs, n, None)))
+            raise ValueError(f"environment {name!r} is not a heron.demo_envs factory; valid "
+                             f"choices: {choices}, or an import path \"package.module:factory\"")
+    return factory(**kwargs) if callable(factory) else factory
+
+
+def resolve_env(name: str, kwargs: dict):
+    """The environment of a study (cached per process)."""
+    return _env_cached(name, json.dumps(kwargs, sort_keys=True))
+
+
+@lru_cache(maxsize=32)
+def _policy_cached(kind: str, ref: str):
+    if kind == "import":
+        return import_object(ref)
+    from heron.batch import policies
+
+    if kind == "builtin":
+        return policies.get(ref)
+    return load_npz_policy(ref)
+
+
+def load_npz_policy(path: str):
+    """A compiled policy from ``.npz`` weights (read with ``allow_pickle=False``): keys ``W`` and
+    ``b`` give a linear policy, ``W0, b0, W1, b1, ...`` a tanh MLP."""
+    import numpy as np
+
+    from heron.batch import policies
+
+    with np.load(path, allow_pickle=False) as z:
+        keys = set(z.files)
+        if {"W", "b"} <= keys:
+            return policies.linear(z["W"], z["b"], name="linear")
+    if "W0" in keys and "b0" in keys:
+        return policies.mlp_from_npz(path, name="mlp")
+    raise ValueError(f"weights file {path!r} holds {sorted(keys)}; expected W and b (linear) or "
+                     "W0, b0, W1, b1, ... (MLP)")
+
+
+def resolve_policy(policy: dict):
+    """The policy object of a ``PolicySpec.to_dict()`` (cached per process)."""
+    return _policy_cached(policy["kind"], policy["ref"])
+
+
+def _timing(scenario: dict):
+    from heron.scheduling.tick_config import TickConfig
+
+    if scenario["mode"] == "sync":
+        return None
+    return {cls: TickConfig(**fields) for cls, fields in scenario["timing"].items()}
+
+
+@lru_cache(maxsize=4)
+def _takes_as_arrays(evaluate) -> bool:
+    """Whether ``evaluate`` can skip building a DataFrame (``as_arrays=True``: NumPy columns)."""
+    import inspect
+
+    try:
+        return "as_arrays" in inspect.signature(evaluate).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _check_episodes(columns, task: dict) -> None:
+    """The engine must return exactly episodes ``[start, start + count)`` of the study seed:
+    a shard that silently ran other episodes would duplicate rows across shards."""
+    import numpy as np
+
+    episode = np.asarray(columns["episode"])
+    seed = np.asarray(columns["seed"])
+    lo, hi = task["start"], task["start"] + task["count"] - 1
+    if (len(episode) == 0 or episode.min() != lo or episode.max() != hi
+            or len(np.unique(episode)) != task["count"] or (seed != task["seed"]).any()):
+        raise RuntimeError(f"shard {task['id']}: the engine returned episodes "
+                           f"{episode.min() if len(episode) else None}.."
+                           f"{episode.max() if len(episode) else None} of seed(s) "
+                           f"{sorted(set(seed.tolist()))[:3]}; expected {lo}..{hi} of seed "
+                           f"{task['seed']}")
+
+
+def run_shard(task: dict) -> dict:
+    """Run one shard and write its file; returns ``{id, file, rows, episodes, bytes, kernel_s,
+    write_s}`` (seconds of wall time in the engine and in Arrow conversion + Parquet writing)."""
+    evaluate = import_object(task.get("evaluator") or DEFAULT_EVALUATOR)
+    env = resolve_env(task["env_name"], task["env_kwargs"])
+    policy = resolve_policy(task["policy"])
+    scenario = task["scenario"]
+    engine = "sync" if scenario["mode"] == "sync" else task["engine"]
+    extra = {"as_arrays": True} if _takes_as_arrays(evaluate) else {}
+    t0 = time.perf_counter()
+    result = evaluate(env, policy, timing=_timing(scenario), n_episodes=task["count"],
+                      seed=task["seed"], horizon=task["horizon"], engine=engine,
+                      threads=task["threads"], episode_start=task["start"], **extra)
+    t1 = time.perf_counter()
+    schema = study_schema(task["axes"], task["provenance"])
+    columns = result.arrays if extra else result.episodes
+    _check_episodes(columns, task)
+    table = episodes_to_table(columns, schema, mode=scenario["mode"],
+                              preset=scenario["preset"], axes=scenario["axes"])
+    t_table = time.perf_counter()
+    low = dictionary_columns(task["axes"])
+    nbytes = write_atomic(table, task["out_dir"], task["file"], dictionary=low,
+                          statistics=[*low, "episode"])
+    t2 = time.perf_counter()
+    return {"id": task["id"], "file": task["file"], "rows": table.num_rows,
+            "episodes": task["count"], "bytes": nbytes, "kernel_s": t1 - t0, "write_s": t2 - t1,
+            "convert_s": t_table - t1,
+            "events": int(result.stats.get("events", 0) or 0)}

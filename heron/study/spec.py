@@ -1,0 +1,272 @@
+"""Study files: TOML (the standard library's ``tomllib``, Python >= 3.11) -> ``StudySpec``.
+
+A study file is data: nothing in it is evaluated and no pickle is ever loaded (policy weights are
+``.npz`` read with ``allow_pickle=False``). Environments and policies may be named by an import path
+``"package.module:attribute"``, which imports that module. Example
+(``examples/study_battery.toml``)::
+
+    [study]
+    name = "battery-robustness"
+    output = "heron-study-battery"   # default output directory (relative to the working dir)
+    seed = 2026                      # the study seed: episode e of seed s is the same everywhere
+    n_episodes = 2000                # per cell (policy x scenario)
+    horizon = 50.0                   # seconds (optional: the environment's default)
+    shard_size = 50000               # episodes per shard (optional)
+    engine = "batch"                 # "batch" (default) or "interactive"
+
+    [environment]
+    name = "battery_fleet"           # a heron.demo_envs factory, or "package.module:factory"
+    kwargs = { n_batteries = 2 }
+
+    [policies]                       # name -> built-in name | "file.npz" | "package.module:object"
+    simple = "simple"
+
+    [timing]                         # see heron.study.grid
+    base = "w1"
+    presets = ["scada"]
+    [timing.grid]
+    jitter_ratio = [0.0, 0.2, 0.4]
+
+Every error is a ``StudySpecError`` (a ``ValueError``) naming the file, the line where possible, the
+key and the valid choices.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from heron.study.errors import SourceLocator, StudySpecError
+from heron.study.grid import SYNC, Scenario, parse_timing
+
+DEFAULT_SHARD_SIZE = 50_000
+ENGINES = ("batch", "interactive")
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
+_IMPORT = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+_SECTIONS = {
+    "study": ("name", "output", "seed", "n_episodes", "horizon", "shard_size", "engine"),
+    "environment": ("name", "kwargs"),
+    "policies": None,  # free keys: policy names
+    "timing": None,    # validated in grid.py
+}
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    """A policy of the study: ``kind`` is ``"builtin"``, ``"npz"`` or ``"import"``."""
+
+    name: str
+    kind: str
+    ref: str
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "ref": self.ref}
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """A validated study. Times in seconds; ``scenarios`` excludes the sync baseline."""
+
+    name: str
+    seed: int
+    n_episodes: int
+    horizon: Optional[float]
+    shard_size: int
+    engine: str
+    output: Optional[str]
+    env_name: str
+    env_kwargs: dict
+    policies: tuple
+    scenarios: tuple
+    axes: tuple
+    source_text: str = ""
+    source_path: Optional[str] = None
+
+    @property
+    def baseline(self) -> Scenario:
+        """The synchronous baseline scenario (run once per policy, paired by seed/episode)."""
+        return SYNC
+
+    def all_scenarios(self) -> list:
+        """The baseline first, then the event-driven scenarios."""
+        return [SYNC, *self.scenarios]
+
+    def to_dict(self) -> dict:
+        """Everything that defines the results (not the output directory), JSON-ready."""
+        return {
+            "name": self.name, "seed": self.seed, "n_episodes": self.n_episodes,
+            "horizon": self.horizon, "shard_size": self.shard_size, "engine": self.engine,
+            "environment": {"name": self.env_name, "kwargs": self.env_kwargs},
+            "policies": [p.to_dict() for p in self.policies],
+            "scenarios": [s.to_dict() for s in self.scenarios], "axes": list(self.axes),
+        }
+
+    def fingerprint(self) -> str:
+        """SHA-256 of ``to_dict()``: two specs with the same fingerprint give the same dataset."""
+        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _tomllib():
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        raise RuntimeError("reading study files needs Python >= 3.11 (the standard library's "
+                           "tomllib); build a StudySpec with heron.study.parse_spec_dict() "
+                           "on Python 3.10") from None
+    return tomllib
+
+
+def load_spec(path) -> StudySpec:
+    """Read and validate the study file at ``path``."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"study file {path!r} does not exist")
+    with open(path, "rb") as fh:
+        text = fh.read().decode("utf-8")
+    return parse_spec(text, path=path)
+
+
+def parse_spec(text: str, path: Optional[str] = None) -> StudySpec:
+    """Validate the TOML ``text`` of a study (``path`` is used in messages and for relative
+    ``.npz`` paths)."""
+    tomllib = _tomllib()
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise StudySpecError(f"{path or '<study>'}: not valid TOML: {exc}") from None
+    return parse_spec_dict(data, text=text, path=path)
+
+
+def _typed(loc, table, key, value, types, what):
+    if isinstance(value, bool) and bool not in types or not isinstance(value, types):
+        raise loc.error(table, key, f"must be {what}; got {value!r} ({type(value).__name__})")
+    return value
+
+
+def parse_spec_dict(data: dict, *, text: str = "", path: Optional[str] = None) -> StudySpec:
+    """Validate an already-parsed study (the TOML document as a dict)."""
+    loc = SourceLocator(text, path)
+    for key in data:
+        if key not in _SECTIONS:
+            raise loc.error((), key, f"unknown section; valid sections: {list(_SECTIONS)}")
+    for section in ("study", "environment", "policies"):
+        if section not in data:
+            raise loc.error((), section, f"missing section [{section}]")
+        if not isinstance(data[section], dict):
+            raise loc.error((), section, f"must be a table; got {data[section]!r}")
+    study = data["study"]
+    for key in study:
+        if key not in _SECTIONS["study"]:
+            raise loc.error(("study",), key, f"unknown key; valid keys: {list(_SECTIONS['study'])}")
+    t = ("study",)
+    default_name = os.path.splitext(os.path.basename(path))[0] if path else "study"
+    name = _typed(loc, t, "name", study.get("name", default_name), (str,), "a string")
+    output = study.get("output")
+    if output is not None:
+        _typed(loc, t, "output", output, (str,), "a directory path (string)")
+    seed = _typed(loc, t, "seed", study.get("seed", 0), (int,), "a non-negative integer")
+    if seed < 0:
+        raise loc.error(t, "seed", f"must be a non-negative integer; got {seed}")
+    if "n_episodes" not in study:
+        raise loc.error(t, None, "missing key n_episodes (episodes per policy and scenario)")
+    n_episodes = _typed(loc, t, "n_episodes", study["n_episodes"], (int,), "a positive integer")
+    if n_episodes < 1:
+        raise loc.error(t, "n_episodes", f"must be >= 1; got {n_episodes}")
+    horizon = study.get("horizon")
+    if horizon is not None:
+        horizon = float(_typed(loc, t, "horizon", horizon, (int, float), "a number of seconds"))
+        if not horizon > 0 or horizon == float("inf"):
+            raise loc.error(t, "horizon", f"must be a finite number of seconds > 0; got {horizon}")
+    shard_size = _typed(loc, t, "shard_size", study.get("shard_size", DEFAULT_SHARD_SIZE), (int,),
+                        "a positive integer (episodes per shard)")
+    if shard_size < 1:
+        raise loc.error(t, "shard_size", f"must be >= 1; got {shard_size}")
+    engine = study.get("engine", "batch")
+    if engine not in ENGINES:
+        raise loc.error(t, "engine", f"must be one of {list(ENGINES)}; got {engine!r}")
+
+    env = data["environment"]
+    for key in env:
+        if key not in _SECTIONS["environment"]:
+            raise loc.error(("environment",), key,
+                            f"unknown key; valid keys: {list(_SECTIONS['environment'])}")
+    env_name = env.get("name")
+    if not isinstance(env_name, str) or not (env_name.isidentifier() or _IMPORT.match(env_name)):
+        raise loc.error(("environment",), "name", "must be a heron.demo_envs factory name "
+                        f"(e.g. \"battery_fleet\") or an import path \"package.module:factory\"; "
+                        f"got {env_name!r}")
+    env_kwargs = env.get("kwargs", {})
+    if not isinstance(env_kwargs, dict):
+        raise loc.error(("environment",), "kwargs", f"must be a table; got {env_kwargs!r}")
+
+    policies = tuple(_parse_policy(loc, k, v, path) for k, v in data["policies"].items())
+    if not policies:
+        raise loc.error(("policies",), None,
+                        "at least one policy is needed, e.g. simple = \"simple\"")
+    timing = data.get("timing", {})
+    if not isinstance(timing, dict):
+        raise loc.error((), "timing", f"must be a table; got {timing!r}")
+    scenarios = tuple(parse_timing(loc, timing))
+    axes = tuple(scenarios[0].axes) if scenarios else ()
+    return StudySpec(name=name, seed=seed, n_episodes=n_episodes, horizon=horizon,
+                     shard_size=shard_size, engine=engine, output=output, env_name=env_name,
+                     env_kwargs=dict(env_kwargs), policies=policies, scenarios=scenarios,
+                     axes=axes, source_text=text, source_path=path)
+
+
+def _parse_policy(loc, name, value, path) -> PolicySpec:
+    t = ("policies",)
+    if not _NAME.match(name) or name == "sync":
+        raise loc.error(t, name, "policy names may use letters, digits, '_', '.', '+', '-' (and "
+                                 "not 'sync')")
+    if isinstance(value, dict):
+        keys = ("builtin", "weights", "callable")
+        if len(value) != 1 or next(iter(value)) not in keys:
+            raise loc.error(t, name, f"a policy table needs exactly one of {list(keys)}; got "
+                                     f"{sorted(value)}")
+        kind, ref = next(iter(value.items()))
+        kind = {"builtin": "builtin", "weights": "npz", "callable": "import"}[kind]
+    elif isinstance(value, str):
+        ref = value
+        kind = ("npz" if value.endswith(".npz") else "import" if ":" in value else "builtin")
+    else:
+        raise loc.error(t, name, "must be a built-in policy name, a .npz weights file or an import"
+                                 f" path \"package.module:object\"; got {value!r}")
+    if not isinstance(ref, str):
+        raise loc.error(t, name, f"must be a string; got {ref!r}")
+    if kind == "npz":
+        if not ref.endswith(".npz"):
+            raise loc.error(t, name, f"weights must be a .npz file; got {ref!r}")
+        if not os.path.isabs(ref) and path:
+            ref = os.path.join(os.path.dirname(os.path.abspath(path)), ref)
+        if not os.path.isfile(ref):
+            raise loc.error(t, name, f"weights file {ref!r} does not exist")
+        ref = os.path.abspath(ref)
+    elif kind == "import" and not _IMPORT.match(ref):
+        raise loc.error(t, name, "an import path looks like \"package.module:object\"; "
+                                 f"got {ref!r}")
+    elif kind == "builtin":
+        names = _builtin_policy_names()
+        if not ref.isidentifier() or (names is not None and ref not in names):
+            choices = sorted(names) if names is not None else "heron.batch.policies names"
+            raise loc.error(t, name, f"unknown built-in policy {ref!r}; valid choices: {choices}, "
+                                     "a .npz weights file or \"package.module:object\"")
+    return PolicySpec(name, kind, ref)
+
+
+def _builtin_policy_names():
+    """Names registered in ``heron.batch.policies`` (None when that module cannot be imported)."""
+    try:
+        from heron.batch import policies
+    except ImportError:
+        return None
+    for attr in ("names", "available", "list_policies"):
+        fn = getattr(policies, attr, None)
+        if callable(fn):
+            return set(fn())
+    registry = getattr(policies, "REGISTRY", None) or getattr(policies, "BUILTIN", None)
+    return set(registry) if registry else None

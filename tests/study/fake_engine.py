@@ -1,0 +1,77 @@
+"""A stand-in for ``heron.batch.evaluate`` with the same signature and output columns, used to
+test the study machinery independently of the engine. Episode ``e`` of seed ``s`` depends only on
+``(s, e, agent)`` and the timing, like the real engine's counter-based streams."""
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+N_AGENTS = 2
+CALLS = []
+
+
+def _u(seed, ep, agent, k):
+    x = np.sin(seed * 0.001 + ep * 12.9898 + agent * 78.233 + k * 37.719) * 43758.5453
+    return x - np.floor(x)
+
+
+def evaluate(env, policy, *, timing=None, n_episodes, seed, horizon=None, engine="batch",
+             chunk_size=None, threads=None, episode_start=0):
+    CALLS.append((engine, episode_start, n_episodes))
+    ep = np.repeat(np.arange(episode_start, episode_start + n_episodes, dtype=np.int64), N_AGENTS)
+    agent = np.tile(np.arange(N_AGENTS, dtype=np.int64), n_episodes)
+    base = -5.0 - 3.0 * _u(seed, ep, agent, 0)
+    if timing is None:
+        penalty = np.zeros(len(ep))
+        stale = np.zeros(len(ep))
+    else:
+        f = timing["field"]
+        scale = f.act_delay + f.obs_delay + f.jitter_ratio
+        penalty = scale * (0.5 + _u(seed, ep, agent, 1))
+        stale = np.full(len(ep), f.obs_delay)
+    df = pd.DataFrame({
+        "seed": np.full(len(ep), seed, np.int64), "episode": ep,
+        "agent": np.array([f"battery_{i + 1}" for i in agent]), "agent_index": agent,
+        "agent_class": np.array(["field"] * len(ep)), "return": base - penalty,
+        "n_ticks": np.full(len(ep), 50, np.int64), "n_effects": np.full(len(ep), 50, np.int64),
+        "n_messages": np.zeros(len(ep), np.int64), "obs_staleness_mean": stale,
+        "obs_staleness_max": stale * 1.5, "act_staleness_mean": stale * 2,
+        "act_staleness_max": stale * 3, "time_outside_band": 10.0 * _u(seed, ep, agent, 2),
+    })
+    return SimpleNamespace(episodes=df, stats={"engine": engine, "n_episodes": n_episodes,
+                                               "events": 200 * n_episodes}, config={})
+
+
+def make_env(**kwargs):
+    return SimpleNamespace(kind="fake-env", kwargs=kwargs)
+
+
+def policy_a(obs):
+    return obs
+
+
+def policy_b(obs):
+    return -obs
+
+
+FAIL_AFTER = {"n": None}
+
+
+def evaluate_slow(env, policy, **kwargs):
+    """``evaluate`` taking 50 ms per shard (room to kill a run mid-way)."""
+    import time
+
+    time.sleep(0.05)
+    return evaluate(env, policy, **kwargs)
+
+
+def evaluate_failing(env, policy, **kwargs):
+    """``evaluate`` that raises once ``FAIL_AFTER["n"]`` shards have run (in this process)."""
+    if FAIL_AFTER["n"] is not None and len(CALLS) >= FAIL_AFTER["n"]:
+        raise KeyboardInterrupt("injected interruption")
+    return evaluate(env, policy, **kwargs)
+
+
+def evaluate_ignoring_start(env, policy, *, episode_start=0, **kwargs):
+    """A broken engine that always runs episodes from 0."""
+    return evaluate(env, policy, episode_start=0, **kwargs)

@@ -1,0 +1,121 @@
+"""The Parquet layer: schema, encodings, row groups, provenance, atomic writes, the manifest."""
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import fake_engine
+from heron.study import load_spec, provenance
+from heron.study.dataset import (
+    EPISODE_COLUMNS, ROW_GROUP_ROWS, Manifest, dictionary_columns, episodes_to_table,
+    shard_file, study_schema, write_atomic,
+)
+
+
+def episodes(n):
+    return fake_engine.evaluate(None, None, n_episodes=n, seed=5, timing=None).episodes
+
+
+def table_for(n, axes=("act_delay", "jitter_type"), prov="{}"):
+    schema = study_schema(list(axes), prov)
+    return episodes_to_table(episodes(n), schema, mode="event", preset="w1",
+                             axes={"act_delay": 0.5, "jitter_type": "GAUSSIAN"})
+
+
+def test_table_schema_and_constant_columns():
+    t = table_for(10)
+    names = [n for n, _, _ in EPISODE_COLUMNS]
+    assert t.column_names == names + ["mode", "preset", "act_delay", "jitter_type"]
+    assert t.schema.field("agent").type == pa.dictionary(pa.int32(), pa.string())
+    assert str(t.schema.field("act_delay").type) == "double"
+    assert t.column("agent").chunk(0).dictionary.to_pylist() == ["battery_1", "battery_2"]
+    df = t.to_pandas()
+    for col in ("agent", "agent_class", "mode", "preset", "jitter_type"):
+        df[col] = df[col].astype(str)
+    assert (df["act_delay"] == 0.5).all() and (df["jitter_type"] == "GAUSSIAN").all()
+    pd.testing.assert_frame_equal(df[names], episodes(10)[names], check_dtype=False)
+
+
+def test_agent_strings_not_tied_to_agent_index():
+    df = episodes(4)
+    df["agent"] = ["x", "y", "y", "x", "x", "y", "z", "x"]        # not a function of agent_index
+    t = episodes_to_table(df, study_schema([], "{}"), mode="sync", preset="", axes={})
+    assert t.column("agent").to_pylist() == list(df["agent"])
+
+
+def test_missing_engine_column_is_an_error():
+    df = episodes(3).drop(columns=["n_ticks"])
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['n_ticks'\]"):
+        episodes_to_table(df, study_schema([], "{}"), mode="event", preset="", axes={})
+
+
+def test_parquet_layout_dictionary_only_on_low_cardinality(tmp_path):
+    n = 70_000   # 140k rows: two row groups, the first of ROW_GROUP_ROWS
+    t = table_for(n)
+    axes = ["act_delay", "jitter_type"]
+    size = write_atomic(t, str(tmp_path), "x/part.parquet", dictionary=dictionary_columns(axes))
+    meta = pq.ParquetFile(tmp_path / "x/part.parquet").metadata
+    assert size > 0 and meta.num_rows == 2 * n
+    assert meta.row_group(0).num_rows == ROW_GROUP_ROWS >= 65_536
+    rg = meta.row_group(0)
+    enc = {rg.column(i).path_in_schema: rg.column(i).encodings for i in range(rg.num_columns)}
+    for low in ("agent", "agent_class", "seed", "mode", "jitter_type"):
+        assert any("DICTIONARY" in e for e in enc[low]), (low, enc[low])
+    for high in ("return", "episode", "obs_staleness_mean"):
+        assert not any("DICTIONARY" in e for e in enc[high]), (high, enc[high])
+    assert not list((tmp_path / "x").glob(".*"))   # no temporary left
+
+
+def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
+    def boom(*a, **k):
+        raise OSError("disk full")
+    monkeypatch.setattr(pq, "write_table", boom)
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(table_for(5), str(tmp_path), "d/part.parquet")
+    assert list((tmp_path / "d").iterdir()) == []
+
+
+def test_provenance_in_every_file(study_file, tmp_path):
+    from heron.study import run_study
+
+    path = study_file(n=6, shard=3)
+    run_study(path, str(tmp_path / "out"), executor="inline", evaluator="fake_engine:evaluate",
+              quiet=True)
+    spec = load_spec(path)
+    files = Manifest(str(tmp_path / "out")).files()
+    assert len(files) == 2 * 6 * 2
+    docs = [provenance.read(f) for f in files]
+    assert all(d == docs[0] for d in docs)
+    d = docs[0]
+    assert d["seed"] == 11 and d["study"]["fingerprint"] == spec.fingerprint()
+    assert d["study"]["text"] == open(path).read() and d["study"]["path"] == path
+    assert d["packages"]["pyarrow"] and d["packages"]["numpy"] and d["heron_version"]
+    assert "git_revision" in d
+    assert json.loads(provenance.to_json(d)) == d
+
+
+def test_shard_paths_are_hive_and_uri_encoded():
+    p = shard_file("simple", "act_delay=0.5,jitter_ratio=0.1", 100, 50)
+    assert p.startswith("data/policy=simple/scenario=act_delay%3D0.5%2Cjitter_ratio%3D0.1/")
+    assert p.endswith("part-0000000100-0000000050.parquet")
+
+
+def test_manifest_drops_torn_tail_and_checks_sizes(tmp_path):
+    m = Manifest(str(tmp_path))
+    m.start({"fingerprint": "f"})
+    (tmp_path / "a.parquet").write_bytes(b"12345")
+    m.record_shard({"id": "s1", "file": "a.parquet", "bytes": 5})
+    m.record_shard({"id": "s2", "file": "b.parquet", "bytes": 5})
+    with open(tmp_path / "manifest.jsonl", "a") as fh:
+        fh.write('{"type": "shard", "id": "s3", "fi')
+    m2 = Manifest(str(tmp_path))
+    assert set(m2.shards) == {"s1", "s2"}
+    assert m2.is_done("s1") and not m2.is_done("s2") and not m2.is_done("s3")
+    (tmp_path / "a.parquet").write_bytes(b"1234")        # truncated file: not done
+    assert not Manifest(str(tmp_path)).is_done("s1")
+    m2.record_shard({"id": "s4", "file": "a.parquet", "bytes": 4})
+    lines = (tmp_path / "manifest.jsonl").read_text().splitlines()
+    assert [json.loads(x)["type"] for x in lines] == ["study", "shard", "shard", "shard"]
