@@ -19,8 +19,6 @@ Disturbances (W2): battery ``floor(u * n)`` has its SOC shifted by ``U(-DIST_SIZ
 """
 from __future__ import annotations
 
-import math
-
 from numba import njit
 
 from heron._fast.rng import ENV_AGENT, Q_DISTURB_SIZE, Q_DISTURB_UNIT, Q_INIT, stream_key, uniform
@@ -40,7 +38,7 @@ P_DIST_SIZE = 11     # half-width of a disturbance's SOC shift
 N_PARAMS = 12
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def init(st, e, p, seed, episode):
     """Initial SOC uniform in ``[INIT_LO, INIT_HI]`` from stream (seed, episode, battery, Q_INIT)."""
     lo = p[P_INIT_LO]
@@ -54,7 +52,7 @@ def init(st, e, p, seed, episode):
         r.armed = 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def observe(st, e, p, agent, out):
     """Battery: ``out[0] = soc``; coordinator: ``out[b] = soc_b`` for every battery."""
     n = st.shape[1]
@@ -65,7 +63,7 @@ def observe(st, e, p, agent, out):
             out[b] = st[e, b].soc
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def effect(st, e, p, agent, act):
     """A battery's actuator becomes ``act[0]`` (normalised, in [-1, 1]); coordinators: nothing."""
     if agent < st.shape[1]:
@@ -88,7 +86,7 @@ def _time_outside(s0, rate, dt, lo, hi):
     return below + above
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def advance(st, e, p, dt):
     """Integrate ``dt`` seconds with actuators held (closed form, SOC clipped)."""
     k = p[P_POWER_SCALE] * p[P_SOC_RATE]
@@ -105,7 +103,7 @@ def advance(st, e, p, dt):
         r.soc = min(max(s, smin), smax)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def reward(st, e, p, agent):
     """Battery ``-|TARGET - soc|``; coordinator: mean over batteries."""
     n = st.shape[1]
@@ -118,7 +116,7 @@ def reward(st, e, p, agent):
     return acc / n
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def trigger(st, e, p, agent, obs):
     """After a battery's tick: its coordinator's index when its observed SOC ``obs[0]`` left the
     band while armed (an alarm), else -1. Re-arms when the observed SOC is back in the band."""
@@ -137,7 +135,7 @@ def trigger(st, e, p, agent, obs):
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def disturb(st, e, p, seed, episode, j):
     """Disturbance ``j``: shift one battery's SOC by ``U(-DIST_SIZE, DIST_SIZE)`` (clipped)."""
     n = st.shape[1]
@@ -149,7 +147,7 @@ def disturb(st, e, p, seed, episode, j):
     r.soc = min(max(r.soc + d, p[P_SOC_MIN]), p[P_SOC_MAX])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def outside(st, e, p, agent):
     """Seconds outside the SOC band: a battery's own; the coordinator's = sum over batteries."""
     n = st.shape[1]
@@ -167,4 +165,3 @@ FUNCTIONS = {
 }
 """The env protocol functions by name (see ``heron.batch.env``)."""
 
-_ = math  # math is used by users extending the env; keep the import explicit for Numba

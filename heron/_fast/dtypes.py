@@ -75,7 +75,8 @@ schedule_tick_dt = np.dtype(
 episode_cursor_dt = np.dtype(
     [("t", "f8"), ("status", "i8"), ("reward_m", "i8"), ("heap_size", "i8"), ("heap_seq", "i8"),
      ("events", "i8"), ("dec_agent", "i8"), ("dec_kind", "i8"), ("dec_t", "f8"), ("dec_s", "f8"),
-     ("err_code", "i8"), ("err_agent", "i8"), ("phase", "i8"), ("n_disturb", "i8")],
+     ("err_code", "i8"), ("err_agent", "i8"), ("phase", "i8"), ("n_trace", "i8"),
+     ("n_pending", "i8")],
     align=True,
 )
 
@@ -87,16 +88,19 @@ agent_cursor_dt = np.dtype(
      ("ooc_count", "i8"), ("inbox", "f8"),
      ("ret", "f8"), ("n_ticks", "i8"), ("n_effects", "i8"), ("n_messages", "i8"),
      ("obs_stale_sum", "f8"), ("obs_stale_max", "f8"), ("act_stale_sum", "f8"),
-     ("act_stale_max", "f8"), ("outside", "f8")],
+     ("act_stale_max", "f8"), ("outside", "f8"),
+     ("dec_pending", "i8"), ("dec_kind", "i8"), ("dec_idx", "i8"), ("dec_t", "f8"),
+     ("dec_s", "f8")],
     align=True,
 )
 
 # Static description of one agent for the kernels: parent (-1: none), slot in the parent's
-# message, env observation width, whether it actuates / sends messages, action width, policy.
+# message, env observation width, whether it actuates / sends messages, action width, policy,
+# whether its trigger may raise alarms.
 agent_info_dt = np.dtype(
     [("parent", "i8"), ("child_slot", "i8"), ("obs_env_dim", "i8"), ("msg_in", "i8"),
      ("actuates", "i8"), ("sends", "i8"), ("act_dim", "i8"), ("policy_kind", "i8"),
-     ("policy_offset", "i8")],
+     ("policy_offset", "i8"), ("alarms", "i8")],
     align=True,
 )
 
@@ -104,5 +108,15 @@ agent_info_dt = np.dtype(
 # actuator (normalised action in [-1, 1]), seconds spent outside the SOC band, alarm armed flag.
 battery_unit_dt = np.dtype(
     [("soc", "f8"), ("act", "f8"), ("outside", "f8"), ("armed", "i8")],
+    align=True,
+)
+
+# One processed event of a traced episode (``heron.batch.trace``): time ``t`` (s), event class
+# (``EV_*``), agent (-1: none), index ``k`` (tick / effect / message / reward / disturbance number;
+# out-of-cycle ticks -1 - n), ``s`` the instant the decision's observation shows (s), ``ref_t``
+# the decision's tick time (s) and ``delay`` the delay sample (s) the event's time was built from.
+trace_event_dt = np.dtype(
+    [("t", "f8"), ("cls", "i8"), ("agent", "i8"), ("k", "i8"), ("s", "f8"), ("ref_t", "f8"),
+     ("delay", "f8")],
     align=True,
 )

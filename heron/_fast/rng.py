@@ -35,6 +35,7 @@ Q_DISTURB_UNIT = 6    # which unit a disturbance hits
 Q_DISTURB_SIZE = 7    # size of a disturbance
 Q_OOC_OBS = 8         # observation delay of an out-of-cycle tick (index = out-of-cycle count)
 Q_OOC_MSG = 9         # message delay of an out-of-cycle tick
+Q_OOC_ACT = 10        # action delay of an out-of-cycle tick
 ENV_AGENT = 0xFFFF    # agent index used by env-level streams
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -72,7 +73,7 @@ def stream_key(seed, episode, agent, quantity):
 @njit(inline="always", cache=True)
 def bits(key, index):
     """The uint64 number ``index`` of stream ``key``."""
-    return mix64(key + (np.uint64(index) + _ONE) * GAMMA)
+    return mix64(np.uint64(key) + (np.uint64(index) + _ONE) * GAMMA)
 
 
 @njit(inline="always", cache=True)

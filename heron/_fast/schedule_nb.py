@@ -51,7 +51,7 @@ def timing_sample_nb(seed, episode, agent, quantity, index, base, code, ratio, f
     return sample_nb(key, index, base, code, ratio, floor)
 
 
-@njit(inline="always", cache=True)
+@njit(cache=True)
 def fill_agent_nb(row, col0, cap, tm, seed, episode, agent, horizon, t_start):
     """Fill one agent's ``cap`` ticks into ``row[col0:col0+cap]``; return the number of ticks at
     or before ``horizon`` (s). ``tm`` is the agent's ``agent_timing_dt`` record."""
@@ -96,23 +96,30 @@ def fill_agent_nb(row, col0, cap, tm, seed, episode, agent, horizon, t_start):
     return n
 
 
+@njit(cache=True)
+def fill_row_nb(sched, n_ticks, need_more, offsets, timing, seed, row, episode, horizon, t_start):
+    """Fill every agent of one episode row (see ``fill_schedule_nb``)."""
+    need_more[row] = 0
+    for i in range(timing.shape[0]):
+        cap = offsets[i + 1] - offsets[i]
+        n = fill_agent_nb(sched[row], offsets[i], cap, timing[i], seed, episode, i, horizon,
+                          t_start)
+        n_ticks[row, i] = n
+        if n >= cap:
+            need_more[row] = i + 1
+
+
 @njit(cache=True, parallel=True)
-def fill_schedule_nb(sched, n_ticks, need_more, offsets, timing, seed, episode_start, horizon,
+def fill_schedule_nb(sch, n_ticks, need_more, offsets, timing, seed, episode_start, horizon,
                      t_start):
-    """Fill ``sched`` for rows ``0..n-1`` = episodes ``episode_start + row``. Returns the number
-    of rows whose capacity was too small (see module docstring)."""
-    n_rows = sched.shape[0]
-    n_agents = timing.shape[0]
-    for row in prange(n_rows):
-        need_more[row] = 0
-        ep = episode_start + row
-        for i in range(n_agents):
-            cap = offsets[i + 1] - offsets[i]
-            n = fill_agent_nb(sched[row], offsets[i], cap, timing[i], seed, ep, i, horizon,
-                              t_start)
-            n_ticks[row, i] = n
-            if n >= cap:
-                need_more[row] = i + 1
+    """Fill the schedule ``sch`` for rows ``0..n-1`` = episodes ``episode_start + row``.
+    Returns the number of rows whose capacity was too small (see module docstring). (Parallel
+    kernels must not name an argument ``sched``: Numba's parfor code reserves it.)"""
+    n_rows = sch.shape[0]
+    for r in prange(n_rows):
+        row = np.int64(r)
+        fill_row_nb(sch, n_ticks, need_more, offsets, timing, seed, row, episode_start + row,
+                    horizon, t_start)
     bad = 0
     for row in range(n_rows):
         if need_more[row] != 0:

@@ -19,6 +19,10 @@ from typing import Optional, Tuple
 import numpy as np
 
 _OUT_OF_RANGE = ("clip", "raise")
+_F64 = np.dtype(np.float64)
+_NDARRAY = np.ndarray
+_SHAPE1 = (1,)
+_empty = np.empty
 
 
 class Action:
@@ -36,6 +40,8 @@ class Action:
         self.high = np.zeros(0)
         self.out_of_range = "clip"
         self.c = np.zeros(0)
+        self._bounds = None  # (low, high, low[0], high[0]) cached for the 1-D fast path
+        self._neutral = None  # (low, high, neutral command) cached
 
     def set_specs(self, dim_c: int, range: Tuple = (-np.inf, np.inf),
                   out_of_range: str = "clip") -> "Action":
@@ -58,8 +64,13 @@ class Action:
         return self
 
     def neutral(self) -> np.ndarray:
-        """The neutral command: 0 clipped into the range (the initial actuator value)."""
-        return np.clip(np.zeros(self.dim_c), self.low, self.high)
+        """The neutral command: 0 clipped into the range (the initial actuator value); a new
+        array on every call."""
+        cache = self._neutral
+        if cache is None or cache[0] is not self.low or cache[1] is not self.high:
+            cache = self._neutral = (self.low, self.high,
+                                     np.clip(np.zeros(self.dim_c), self.low, self.high))
+        return cache[2].copy()
 
     def space(self):
         """The gymnasium ``Box`` of valid commands (float32)."""
@@ -72,24 +83,44 @@ class Action:
                    dtype=np.float32)
 
     def validate(self, value, agent_id: Optional[str] = None) -> np.ndarray:
-        """Return ``value`` as a float64 array of shape ``(dim_c,)`` or raise (see module doc)."""
-        who = f"agent {agent_id!r}: " if agent_id is not None else ""
-        want = f"shape ({self.dim_c},) within [{_fmt(self.low)}, {_fmt(self.high)}]"
+        """Return ``value`` as a float64 array of shape ``(dim_c,)`` or raise (see module doc).
+
+        The result is always a new array (the caller's buffer may be reused)."""
+        if type(value) is _NDARRAY and self.dim_c == 1 and value.shape == _SHAPE1 \
+                and value.dtype is _F64:  # fast path: one finite float64 within the bounds
+            bounds = self._bounds
+            if bounds is None or bounds[0] is not self.low or bounds[1] is not self.high:
+                bounds = self._bounds = (self.low, self.high, float(self.low[0]),
+                                         float(self.high[0]))
+            x = value.item()
+            if bounds[2] <= x <= bounds[3] and x - x == 0.0:
+                return value.copy()
         try:
             arr = np.array(value, dtype=np.float64)
         except (TypeError, ValueError):
-            raise TypeError(f"{who}action must be numeric with {want}; got {value!r}") from None
+            raise TypeError(f"{self._who(agent_id)}action must be numeric with "
+                            f"{self._want()}; got {value!r}") from None
         if arr.ndim == 0 and self.dim_c == 1:
             arr = arr.reshape(1)
         if arr.shape != (self.dim_c,):
-            raise ValueError(f"{who}action must have {want}; got shape {arr.shape}: {value!r}")
+            raise ValueError(f"{self._who(agent_id)}action must have {self._want()}; got "
+                             f"shape {arr.shape}: {value!r}")
         if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{who}action must be finite with {want}; got {value!r}")
+            raise ValueError(f"{self._who(agent_id)}action must be finite with {self._want()}; "
+                             f"got {value!r}")
         if np.any(arr < self.low) or np.any(arr > self.high):
             if self.out_of_range == "raise":
-                raise ValueError(f"{who}action must have {want}; got {value!r}")
+                raise ValueError(f"{self._who(agent_id)}action must have {self._want()}; got "
+                                 f"{value!r}")
             arr = np.clip(arr, self.low, self.high)
         return arr
+
+    @staticmethod
+    def _who(agent_id) -> str:
+        return f"agent {agent_id!r}: " if agent_id is not None else ""
+
+    def _want(self) -> str:
+        return f"shape ({self.dim_c},) within [{_fmt(self.low)}, {_fmt(self.high)}]"
 
     def set(self, value, agent_id: Optional[str] = None) -> np.ndarray:
         """Validate ``value`` and store it as ``c``; returns the stored command."""

@@ -29,9 +29,19 @@ One agent tick at time ``T`` (agent ``i``, its ``TickConfig`` ``c``)
    sending tick, shared by all recipients); each is delivered as a ``MESSAGE_DELIVERY`` at
    ``D = max(T + M, D_prev)`` per (sender, recipient) link, and the recipient keeps the latest one
    (``agent.latest_message``), which its policy sees at its next tick.
-5. The scheduler then draws the next interval (``get_tick_interval()``). So per tick the draws are,
+5. ``after_decision(agent_id, T, S, observation, command)`` runs if the env overrides it (and
+   ``uses_after_decision`` is true), e.g. to raise alarms; it may draw the msg delay of the tick.
+6. The scheduler then draws the next interval (``get_tick_interval()``). So per tick the draws are,
    in order: obs delay, act delay (if an action is scheduled) or msg delay (if messages are sent),
    interval. A ``TickConfig`` subclass replaying per-tick samples can rely on this.
+
+Extra decisions and timing statistics
+-------------------------------------
+``queue_effect(agent_id, action, T, A, S)`` and ``send_messages(sender_id, messages, T, M)`` apply
+steps 3 and 4 for decisions an env makes itself (e.g. out-of-cycle ticks; ``record_tick(agent_id,
+T, S)`` counts them). ``timing_stats()`` gives, per agent, this episode's ticks, effects, message
+rounds and observation / action staleness (``heron.envs.timing_stats``), defined like the batch
+engine's metric columns.
 
 Delayed observations
 --------------------
@@ -63,29 +73,37 @@ Hooks for environments with physics (override in a subclass)
   then integrate ``snap`` forward by ``s - t_e`` with its held actuators (no state-changing event
   happens in between) and observe that.
 * ``on_env_update(event)``: handles ``ENV_UPDATE`` events (e.g. disturbances, reward samples)
-  queued with ``schedule_env_update(t, payload)``. Default: no-op. A snapshot follows it.
+  queued with ``schedule_env_update(t, payload, priority=None)``. Default: no-op. A snapshot
+  follows it unless it returns ``False`` (nothing observable changed, e.g. a reward sample).
 * ``global_state()``: what ``observe(gs)`` receives; default ``global_state_fn()`` or None.
+* ``own_observation_history = True`` (class attribute): the env answers every
+  ``delayed_observation`` itself from its own records, and the core takes no snapshots
+  (``observation_window`` still gives the history length, s, the env should keep).
 Call ``record_snapshot()`` from a custom handler that changes state.
+
+The handlers themselves live in ``heron.envs.handlers`` (a mixin of ``HeronEnvCore``).
 """
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 
 from heron.agents.base import Agent, call_observe, call_reset
+from heron.envs.handlers import EventHandlers
 from heron.envs.history import SnapshotHistory
+from heron.envs.timing_stats import AgentRuntime
 from heron.scheduling.event import Event, EventType
 from heron.scheduling.scheduler import EventScheduler
 from heron.scheduling.tick_config import TickConfig
 
-_NEG_INF = -math.inf
 
-
-class HeronEnvCore:
+class HeronEnvCore(EventHandlers):
     """Agent registry plus the event-driven path (see the module docstring)."""
+
+    uses_after_decision = True  # False: never call after_decision (set per instance)
+    own_observation_history = False  # True: the env answers delayed_observation itself
 
     def __init__(self, env_id: Optional[str] = None):
         self.env_id = env_id
@@ -216,16 +234,25 @@ class HeronEnvCore:
         self._t_start = float(t_start)
         self._advanced_to = float(t_start)
         self._dirty = False
-        self._last_effect: Dict[str, float] = {}
         self._last_delivery: Dict[tuple, float] = {}
-        self._tick_counts: Dict[str, int] = dict.fromkeys(self._registered, 0)
-        self._delayed_ids = tuple(
+        # effect priority = what scheduler.schedule_at gives: class + scheduler index
+        eff = EventType.ACTION_EFFECT.default_priority
+        sched = self.scheduler
+        index = {aid: sched.agent_index(aid) for aid in sched.agents} if sched is not None else {}
+        self._rt: Dict[str, AgentRuntime] = {
+            aid: AgentRuntime(a, i, eff + index[aid] if aid in index else eff)
+            for i, (aid, a) in enumerate(self._registered.items())}
+        self._decision_hook = (self.after_decision if self.uses_after_decision and type(
+            self).after_decision is not HeronEnvCore.after_decision else None)
+        delayed = tuple(
             aid for aid, a in self._registered.items()
             if a.tick_config.obs_delay > 0 or type(a.tick_config) is not TickConfig)
         window = self.observation_history_seconds
         if window is None:
             window = SnapshotHistory.window_for(
-                [self._registered[aid].tick_config for aid in self._delayed_ids])
+                [self._registered[aid].tick_config for aid in delayed])
+        self.observation_window = float(window)
+        self._delayed_ids = () if self.own_observation_history else delayed
         self.history = SnapshotHistory(window)
 
     # -- running -------------------------------------------------------------------------------
@@ -242,94 +269,21 @@ class HeronEnvCore:
             self._flush_snapshot()
         return n
 
-    def schedule_env_update(self, t: float, payload: Any = None) -> Event:
-        """Queue an ``ENV_UPDATE`` at time ``t`` (s), handled by ``on_env_update``."""
-        return self.scheduler.schedule_at(t, EventType.ENV_UPDATE, payload=payload)
+    def schedule_env_update(self, t: float, payload: Any = None,
+                            priority: Optional[int] = None) -> Event:
+        """Queue an ``ENV_UPDATE`` at time ``t`` (s), handled by ``on_env_update``.
+        ``priority`` (default: the ENV_UPDATE class) places it among same-time events."""
+        return self.scheduler.schedule_at(t, EventType.ENV_UPDATE, payload=payload,
+                                          priority=priority)
 
     def _advance(self, t: float) -> None:
+        """Flush a pending snapshot, then ``advance_to(t)`` (handlers call it for ``t`` beyond
+        the last advance only)."""
         if t > self._advanced_to:
             if self._dirty:
                 self._flush_snapshot()
             self.advance_to(t)
             self._advanced_to = t
-
-    def _trace(self, **record) -> None:
-        if self.trace is not None:
-            self.trace.append(record)
-
-    def _handle_tick(self, event: Event, sched: EventScheduler) -> None:
-        T = event.timestamp
-        self._advance(T)
-        aid = event.agent_id
-        agent = self._registered.get(aid)
-        if agent is None:
-            return  # an id registered directly on the scheduler, not an env agent
-        k = self._tick_counts.get(aid, 0)
-        self._tick_counts[aid] = k + 1
-        cfg = agent.tick_config
-        O = cfg.get_obs_delay()
-        S = max(self._t_start, T - O)
-        pending = getattr(self, "_pending_actions", None)
-        command = pending.get(aid) if pending else None
-        source = "pending"
-        if command is None and agent.policy is not None:
-            obs = self.delayed_observation(aid, S) if S < T else self._observe(agent)
-            command = agent.decide(obs)
-            source = "policy"
-        if command is None:
-            self._trace(kind="tick", time=T, agent=aid, tick=k, obs_time=S, source=None)
-            return
-        if hasattr(agent, "route"):  # a coordinator: send messages
-            messages = agent.route(command, T)
-            if not messages:
-                self._trace(kind="tick", time=T, agent=aid, tick=k, obs_time=S, source=source,
-                            command=command)
-                return
-            M = cfg.get_msg_delay()
-            for msg in messages:
-                key = (aid, msg.recipient)
-                D = max(T + M, self._last_delivery.get(key, _NEG_INF))
-                self._last_delivery[key] = D
-                sched.schedule_at(D, EventType.MESSAGE_DELIVERY, agent_id=msg.recipient,
-                                  payload=msg)
-            self._trace(kind="tick", time=T, agent=aid, tick=k, obs_time=S, source=source,
-                        msg_delay=M, command=command)
-            return
-        action = agent.validate_command(command)
-        A = cfg.get_act_delay()
-        E = max(T + A, self._last_effect.get(aid, _NEG_INF))
-        self._last_effect[aid] = E
-        sched.schedule_at(E, EventType.ACTION_EFFECT, agent_id=aid, payload=action)
-        self._trace(kind="tick", time=T, agent=aid, tick=k, obs_time=S, source=source,
-                    act_delay=A, effect_time=E, command=action)
-
-    def _handle_effect(self, event: Event, sched: EventScheduler) -> None:
-        self._advance(event.timestamp)
-        aid, action = event.agent_id, event.payload
-        agent = self._registered[aid]
-        agent.actuator = action
-        if self._on_action_effect is not None:
-            self._on_action_effect(aid, action)
-        self._trace(kind="effect", time=event.timestamp, agent=aid, action=action)
-        self.record_snapshot()
-
-    def _handle_message(self, event: Event, sched: EventScheduler) -> None:
-        self._advance(event.timestamp)
-        msg = event.payload
-        msg.delivered_at = event.timestamp
-        sender = self._registered.get(msg.sender)
-        recipient = self._registered.get(msg.recipient)
-        if recipient is None and sender is not None:
-            recipient = sender.subordinates[msg.recipient]
-        recipient.receive_message(msg)
-        self._trace(kind="message", time=event.timestamp, agent=msg.recipient, sender=msg.sender,
-                    sent_at=msg.sent_at, content=msg.content)
-        self.record_snapshot()
-
-    def _handle_env_update(self, event: Event, sched: EventScheduler) -> None:
-        self._advance(event.timestamp)
-        self.on_env_update(event)
-        self.record_snapshot()
 
     # -- observations and snapshots ------------------------------------------------------------
     def global_state(self) -> Any:
@@ -390,5 +344,11 @@ class HeronEnvCore:
     def advance_to(self, t: float) -> None:
         """Integrate the environment up to time ``t`` (s) with actuators held. Default: no-op."""
 
-    def on_env_update(self, event: Event) -> None:
-        """Handle an ``ENV_UPDATE`` event. Default: no-op."""
+    def on_env_update(self, event: Event):
+        """Handle an ``ENV_UPDATE`` event. Default: no-op. Return ``False`` when the update
+        changed nothing an observation can see (no snapshot is recorded for it)."""
+
+    def after_decision(self, agent_id: str, T: float, S: float, observation, command) -> None:
+        """Called after a tick of ``agent_id`` at ``T`` (s) issued ``command`` (its effect or
+        messages are queued); ``observation`` is what the policy saw (as of ``S`` s), or None
+        when the command came from ``env.step``. Only called when overridden. Default: no-op."""

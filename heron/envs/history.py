@@ -55,6 +55,8 @@ class SnapshotHistory:
         keys = self._keys
         keys.append(t)
         self._items.append((t, snapshot))
+        if len(keys) <= PRUNE_MIN:  # fewer than PRUNE_MIN can be dead: nothing to prune
+            return
         dead = bisect.bisect_left(keys, t - self.window) - 1
         if dead >= PRUNE_MIN and dead * 2 >= len(keys):
             del keys[:dead]

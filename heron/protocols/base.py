@@ -26,6 +26,9 @@ class Message:
         Simulated time (s) of the sender's tick.
     delivered_at : float or None
         Simulated time (s) of delivery; None until delivered.
+    round_head : bool
+        True for the first message of one sending tick (the env core counts message rounds
+        with it: a tick's messages to several recipients count as one in the timing stats).
     """
 
     sender: str
@@ -33,6 +36,7 @@ class Message:
     content: Any
     sent_at: float
     delivered_at: Optional[float] = None
+    round_head: bool = True
 
 
 class Protocol:

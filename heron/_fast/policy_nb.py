@@ -1,0 +1,93 @@
+"""Compiled policies: one dispatcher ``act_nb(kind, params, off, obs, n_obs, out, n_act)``.
+
+A compiled policy is a kind code plus a slice of one float64 parameter array starting at ``off``:
+
+* ``POLICY_PYTHON`` (0): not compiled; the kernel pauses and the Python layer decides.
+* ``POLICY_THRESHOLD`` (1): the tutorial's ``simple_policy`` generalised; params ``[lo, hi, mag]``:
+  ``+mag`` when ``obs[0] < lo``, ``-mag`` when ``obs[0] > hi``, else 0 (one action).
+* ``POLICY_LINEAR`` (2): ``out = W @ obs + b``; params ``[W (n_act x n_obs, row-major), b]``.
+* ``POLICY_MLP`` (3): tanh MLP; params ``[n_layers, (n_in, n_out, W (n_out x n_in), b)...]``,
+  tanh after every layer (the output too, so actions lie in (-1, 1)); ``mlp_nb`` (fastmath:
+  results may differ from a NumPy forward pass in the last bits).
+* ``POLICY_SETPOINT`` (4): coordinator rule; params ``[target, gain, lo, hi]``: setpoint of
+  battery ``b`` = ``clip(obs[b] + gain * (target - obs[b]), lo, hi)`` for each of ``n_act``.
+
+Kinds and layouts are built and validated by ``heron.batch.policies``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+POLICY_PYTHON = 0
+POLICY_THRESHOLD = 1
+POLICY_LINEAR = 2
+POLICY_MLP = 3
+POLICY_SETPOINT = 4
+
+MLP_MAX_WIDTH = 256
+
+
+@njit(cache=True, fastmath=True)
+def mlp_nb(params, off, obs, n_obs, out, n_act):
+    """The tanh MLP of ``POLICY_MLP`` (layout in the module docstring). Dot products first (on
+    contiguous slices, so LLVM vectorises them), then the layer's tanh: about 1.8 us for the
+    2 x 32 tracking MLP, most of it in the 65 ``tanh`` calls."""
+    buf = np.empty(2 * MLP_MAX_WIDTH)
+    for j in range(n_obs):
+        buf[j] = obs[j]
+    n_layers = int(params[off])
+    q = off + 1
+    src = 0
+    dst = MLP_MAX_WIDTH
+    for layer in range(n_layers):
+        n_in = int(params[q])
+        n_out = int(params[q + 1])
+        w0 = q + 2
+        b0 = w0 + n_in * n_out
+        W = params[w0:b0]
+        x = buf[src:src + n_in]
+        for a in range(n_out):
+            acc = 0.0
+            Wa = W[a * n_in:(a + 1) * n_in]
+            for j in range(n_in):
+                acc += Wa[j] * x[j]
+            buf[dst + a] = acc + params[b0 + a]
+        for a in range(n_out):
+            buf[dst + a] = math.tanh(buf[dst + a])
+        src, dst = dst, src
+        q = b0 + n_out
+    for a in range(n_act):
+        out[a] = buf[src + a]
+
+
+@njit(cache=True, inline="always")
+def act_nb(kind, params, off, obs, n_obs, out, n_act):
+    """Write the action of compiled policy ``kind`` for ``obs[:n_obs]`` into ``out[:n_act]``."""
+    if kind == POLICY_THRESHOLD:
+        x = obs[0]
+        if x < params[off]:
+            out[0] = params[off + 2]
+        elif x > params[off + 1]:
+            out[0] = -params[off + 2]
+        else:
+            out[0] = 0.0
+    elif kind == POLICY_LINEAR:
+        bo = off + n_act * n_obs
+        for a in range(n_act):
+            acc = params[bo + a]
+            for j in range(n_obs):
+                acc += params[off + a * n_obs + j] * obs[j]
+            out[a] = acc
+    elif kind == POLICY_MLP:
+        mlp_nb(params, off, obs, n_obs, out, n_act)
+    elif kind == POLICY_SETPOINT:
+        tgt = params[off]
+        gain = params[off + 1]
+        lo = params[off + 2]
+        hi = params[off + 3]
+        for a in range(n_act):
+            s = obs[a] + gain * (tgt - obs[a])
+            out[a] = min(max(s, lo), hi)

@@ -1,0 +1,212 @@
+"""``evaluate``: batched Monte Carlo evaluation of one policy (set) on one env under one timing.
+
+``evaluate(env, policy, timing=None, n_episodes=..., seed=..., horizon=None, engine="batch",
+chunk_size=None, threads=None, episode_start=0, as_arrays=False)``
+
+* ``engine="batch"``: event-driven kernels (``heron._fast.rollout_nb``) on counter-based
+  schedules; ``"sync"``: the synchronous baseline (``heron._fast.sync_nb``: lock-step on the reward
+  clock, instant effects; same initial state per (seed, episode), so comparisons are paired);
+  ``"interactive"``: the same episodes (same schedules, initial states and disturbances) run one
+  by one through the env's interactive form (``heron.batch.interactive.run_interactive``;
+  ``NotImplementedError`` when the env has none attached).
+* Episodes ``[episode_start, episode_start + n_episodes)`` are identical whichever chunk size,
+  thread count or shard runs them.
+* ``policy``: a policy (name, ``CompiledPolicy``, ``BatchedPolicy`` or callable) for every agent,
+  or a dict keyed by agent class (``"field"``, ``"coordinator"``) or agent id.
+* ``threads``: Numba threads over episodes (default: Numba's default for compiled policies, 1
+  when a Python policy is involved); ``chunk_size`` default 4096 (1024 with Python policies).
+
+``iter_chunks(...)`` yields each chunk's NumPy columns without keeping them (for streaming a
+million episodes to Parquet with bounded memory).
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from heron.batch.env import AGENT_CLASSES, BatchEnv
+from heron.batch.result import EvaluationResult, chunk_columns, concat_columns
+
+ENGINES = ("batch", "sync", "interactive")
+DEFAULT_CHUNK = 4096          # episodes per chunk, compiled policies
+DEFAULT_CHUNK_PYTHON = 1024   # with Python policies: decision rounds stay cache-resident
+
+
+def _int_arg(name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int; got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value!r}")
+    return int(value)
+
+
+def check_run_args(n_episodes, seed, horizon, episode_start):
+    """Validate the common run arguments; returns them normalised."""
+    n_episodes = _int_arg("n_episodes", n_episodes, 1)
+    seed = _int_arg("seed", seed, 0)
+    if seed >= 2 ** 63:
+        raise ValueError(f"seed must be < 2**63; got {seed!r}")
+    episode_start = _int_arg("episode_start", episode_start, 0)
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, float, np.integer, np.floating)):
+        raise TypeError(f"horizon must be a number of seconds; got {horizon!r}")
+    horizon = float(horizon)
+    if not (np.isfinite(horizon) and horizon > 0):
+        raise ValueError(f"horizon must be a finite number of seconds > 0; got {horizon!r}")
+    return n_episodes, seed, horizon, episode_start
+
+
+def resolve_policies(env: BatchEnv, policy) -> list:
+    """One policy object per agent (registration order)."""
+    from heron.batch.policies import as_policy
+
+    if policy is None:
+        policy = env.default_policy
+    if isinstance(policy, dict):
+        valid = set(env.agent_ids) | set(AGENT_CLASSES)
+        unknown = [k for k in policy if k not in valid]
+        if unknown:
+            raise ValueError(f"policy has unknown key(s) {unknown}; valid agent ids: "
+                             f"{env.agent_ids}; valid classes: {list(AGENT_CLASSES)}")
+        cache: dict = {}
+        out = []
+        for a in env.agents:
+            key = a.id if a.id in policy else a.agent_class
+            if key not in policy:
+                raise ValueError(f"policy dict has no entry for agent {a.id!r} (class "
+                                 f"{a.agent_class!r}); keys given: {sorted(policy)}")
+            if key not in cache:
+                cache[key] = as_policy(policy[key], f"policy[{key!r}]")
+            out.append(cache[key])
+        return out
+    pol = as_policy(policy)
+    return [pol] * len(env.agents)
+
+
+def _policy_config(env, policies) -> dict:
+    return {a.id: p.to_config() for a, p in zip(env.agents, policies)}
+
+
+def _prepare(env, policy, timing, n_episodes, seed, horizon, engine, chunk_size, threads,
+             episode_start):
+    if not isinstance(env, BatchEnv):
+        raise TypeError(f"env must be a heron.batch.env.BatchEnv (e.g. "
+                        f"heron.demo_envs.battery_fleet()); got {type(env).__name__}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}; got {engine!r}")
+    horizon = env.horizon if horizon is None else horizon
+    n_episodes, seed, horizon, episode_start = check_run_args(n_episodes, seed, horizon,
+                                                              episode_start)
+    if chunk_size is not None:
+        chunk_size = _int_arg("chunk_size", chunk_size, 1)
+    if threads is not None:
+        import numba
+
+        threads = _int_arg("threads", threads, 1)
+        if threads > numba.config.NUMBA_NUM_THREADS:
+            raise ValueError(f"threads must be <= {numba.config.NUMBA_NUM_THREADS} (Numba's "
+                             f"thread pool); got {threads}")
+    from heron.batch.timing import resolve_timing, timing_array, timing_config
+
+    configs = resolve_timing(env, timing)
+    policies = resolve_policies(env, policy)
+    if engine == "interactive":
+        if env._interactive_builder is None:
+            raise NotImplementedError(
+                f"engine='interactive' needs the env's interactive form; env {env.name!r} has "
+                f"none attached (BatchEnv.attach_interactive). Use engine='batch' or 'sync'")
+        return None, None, n_episodes, episode_start, chunk_size, threads
+    from heron.batch.runner import build_plan
+
+    tarr = timing_array(configs)
+    plan = build_plan(env, policies, tarr, seed, horizon, engine)
+    if chunk_size is None:
+        chunk_size = DEFAULT_CHUNK_PYTHON if plan.python_policies else DEFAULT_CHUNK
+    chunk = min(chunk_size, n_episodes)
+    if threads is None and plan.python_policies:
+        # one parallel region per decision round (~100 per chunk): on a busy machine a
+        # descheduled worker stalls every round, so Python-policy runs default to one thread
+        threads = 1
+    import heron
+
+    config = {
+        "env": env.to_config(), "policy": _policy_config(env, policies),
+        "timing": timing_config(env, configs), "seed": seed, "horizon": horizon,
+        "episode_start": episode_start, "n_episodes": n_episodes, "engine": engine,
+        "heron_version": heron.__version__,
+    }
+    return plan, config, n_episodes, episode_start, chunk, threads
+
+
+def _chunks(plan, n_episodes, episode_start, chunk, threads):
+    import numba
+
+    prev = numba.get_num_threads()
+    if threads is not None:
+        numba.set_num_threads(threads)
+    try:
+        for start in range(episode_start, episode_start + n_episodes, chunk):
+            n = min(chunk, episode_start + n_episodes - start)
+            from heron.batch.runner import run_chunk
+
+            acur, events, _ = run_chunk(plan, start, n)
+            yield chunk_columns(plan.env, acur, plan.seed, start), events
+    finally:
+        numba.set_num_threads(prev)
+
+
+def iter_chunks(env, policy=None, *, timing=None, n_episodes, seed, horizon=None,
+                engine="batch", chunk_size=None, threads=None, episode_start=0):
+    """Yield ``(columns, events)`` per chunk (NumPy columns of ``result.COLUMNS``); nothing is
+    kept between chunks, so memory stays bounded by the chunk size."""
+    if engine == "interactive":
+        from heron.batch.interactive import iter_interactive
+
+        yield from iter_interactive(env, policy, timing=timing, n_episodes=n_episodes, seed=seed,
+                                    horizon=horizon, episode_start=episode_start,
+                                    chunk_size=chunk_size)
+        return
+    plan, _, n_episodes, episode_start, chunk, threads = _prepare(
+        env, policy, timing, n_episodes, seed, horizon, engine, chunk_size, threads,
+        episode_start)
+    yield from _chunks(plan, n_episodes, episode_start, chunk, threads)
+
+
+def evaluate(env, policy=None, *, timing=None, n_episodes, seed, horizon=None, engine="batch",
+             chunk_size=None, threads=None, episode_start=0, as_arrays=False):
+    """Evaluate ``policy`` on ``n_episodes`` episodes of ``env`` (see the module docstring).
+
+    ``horizon`` in seconds (default: the env's). Returns an ``EvaluationResult`` (``.episodes``
+    DataFrame, ``.arrays`` NumPy columns, ``.stats``, ``.config``); with ``as_arrays=True`` the
+    DataFrame is not built (``.episodes`` still builds it on access).
+    """
+    plan, config, n_episodes, episode_start, chunk, threads = _prepare(
+        env, policy, timing, n_episodes, seed, horizon, engine, chunk_size, threads,
+        episode_start)
+    if engine == "interactive":
+        from heron.batch.interactive import run_interactive
+
+        return run_interactive(env, policy, timing=timing, n_episodes=n_episodes, seed=seed,
+                               horizon=horizon, episode_start=episode_start,
+                               chunk_size=chunk_size, as_arrays=as_arrays)
+    import numba
+
+    t0 = time.perf_counter()
+    parts = []
+    events = 0
+    for cols, ev in _chunks(plan, n_episodes, episode_start, chunk, threads):
+        parts.append(cols)
+        events += ev
+    wall = time.perf_counter() - t0
+    arrays = concat_columns(parts)
+    stats = {
+        "engine": engine, "n_episodes": n_episodes, "events": int(events),
+        "wall_time_s": wall, "episodes_per_s": n_episodes / wall if wall > 0 else float("inf"),
+        "events_per_s": events / wall if wall > 0 else float("inf"),
+        "threads": threads if threads is not None else numba.get_num_threads(),
+        "chunk_size": chunk,
+    }
+    res = EvaluationResult(arrays, stats, config)
+    if not as_arrays:
+        res.episodes  # noqa: B018 - build the DataFrame now
+    return res

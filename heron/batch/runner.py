@@ -1,0 +1,296 @@
+"""Running one chunk of episodes through the compiled kernels (event-driven or synchronous).
+
+``Plan`` holds everything fixed for a whole evaluation (env arrays, timing, policies, compiled
+kernel). ``run_chunk(plan, episode_start, n)`` allocates the chunk's working set, calls the kernel,
+and, when some agents use Python policies, runs decision rounds: every waiting episode's
+observation is stacked, each Python policy is called once per round on its rows, the actions are
+validated (shape, NaN, range: errors name the agent and the episode) and the kernel resumes.
+It returns the chunk's metric columns (NumPy) and its event count.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from heron._fast.dtypes import (
+    agent_cursor_dt, agent_info_dt, episode_cursor_dt, heap_event_dt, trace_event_dt,
+)
+from heron._fast.policy_nb import POLICY_PYTHON
+from heron.batch.policies import BatchedPolicy, CompiledPolicy
+
+ST_WAIT = 2
+ST_DONE = 3
+ERR_RING = -1
+ERR_HEAP = -2
+ERR_NAN = -3
+ERR_RANGE = -4
+
+
+@dataclass
+class Plan:
+    env: object
+    engine: str
+    timing_arr: np.ndarray
+    info: np.ndarray
+    act_lo: np.ndarray
+    act_hi: np.ndarray
+    pol_params: np.ndarray
+    python_policies: dict      # agent index -> BatchedPolicy
+    seed: int
+    horizon: float
+    n_rewards: int
+    kernel: object
+    stride: np.ndarray
+    width: int
+    buffers: dict = None       # working arrays reused from chunk to chunk
+
+
+def build_plan(env, policies: list, timing_arr: np.ndarray, seed: int, horizon: float,
+               engine: str) -> Plan:
+    """Arrays and kernel for ``env`` with one policy per agent (registration order)."""
+    from heron._fast import rollout_nb, sync_nb
+    from heron._fast.specialise import specialise
+
+    n = len(env.agents)
+    width = max(max(a.obs_dim, a.act_dim) for a in env.agents)
+    info = np.zeros(n, dtype=agent_info_dt)
+    act_lo = np.zeros((n, width))
+    act_hi = np.zeros((n, width))
+    params = [np.zeros(1)]
+    offset = 1
+    py = {}
+    for i, (a, pol) in enumerate(zip(env.agents, policies)):
+        kids = env.children(i)
+        info[i]["parent"] = a.parent
+        info[i]["child_slot"] = a.child_slot
+        info[i]["obs_env_dim"] = a.obs_env_dim
+        info[i]["msg_in"] = 1 if a.parent >= 0 else 0
+        info[i]["actuates"] = 1 if a.actuates else 0
+        info[i]["sends"] = 1 if kids else 0
+        info[i]["act_dim"] = a.act_dim
+        info[i]["alarms"] = 1 if a.alarms else 0
+        act_lo[i, :a.act_dim] = a.act_low
+        act_hi[i, :a.act_dim] = a.act_high
+        if isinstance(pol, CompiledPolicy):
+            if pol.obs_dim not in (-1, a.obs_dim) or pol.act_dim not in (-1, a.act_dim):
+                raise ValueError(
+                    f"policy {pol.name!r} for agent {a.id!r} expects obs_dim={pol.obs_dim}, "
+                    f"act_dim={pol.act_dim}; the agent has obs_dim={a.obs_dim}, "
+                    f"act_dim={a.act_dim}")
+            info[i]["policy_kind"] = pol.kind
+            info[i]["policy_offset"] = offset
+            params.append(pol.params)
+            offset += pol.params.shape[0]
+        else:
+            info[i]["policy_kind"] = POLICY_PYTHON
+            py[i] = pol
+    stride = np.array([max(1, int(round(t / env.dt))) for t in timing_arr["tick_interval"]],
+                      dtype=np.int64)
+    module = rollout_nb if engine == "batch" else sync_nb
+    kernel = specialise(module, env.kernel_key, env.functions)
+    n_rewards = int(np.floor(horizon / env.dt + 1e-9))
+    return Plan(env, engine, timing_arr, info, act_lo, act_hi, np.concatenate(params), py, seed,
+                horizon, n_rewards, kernel, stride, width, {})
+
+
+def _alloc(plan: Plan, n: int, ring: int, heap_cap: int, trace_cap: int = 0):
+    """The chunk's working set, reset to the start of its episodes. Reused between chunks of the
+    same shape (a fresh allocation costs page faults in the kernel)."""
+    key = ("work", n, ring, heap_cap, trace_cap)
+    arrs = plan.buffers.get(key) if plan.buffers is not None else None
+    if arrs is None:
+        arrs = _new_work(plan, n, ring, heap_cap, trace_cap)
+        if plan.buffers is not None:
+            for k in [k for k in plan.buffers if k[0] == "work"]:
+                del plan.buffers[k]
+            plan.buffers[key] = arrs
+        return arrs
+    st, cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, trace, heads = arrs
+    st[...] = 0
+    cur[...] = 0
+    acur[...] = 0
+    _init_cursors(plan, acur, ring_t)
+    return arrs
+
+
+def _init_cursors(plan: Plan, acur, ring_t):
+    acur["e_last"] = -np.inf
+    acur["d_last"] = -np.inf
+    acur["alarm_last"] = -np.inf
+    acur["inbox"] = plan.env.msg_init
+    ring_t[..., 2] = 0.0 if plan.engine == "sync" else -1.0
+
+
+def _new_work(plan: Plan, n: int, ring: int, heap_cap: int, trace_cap: int):
+    env = plan.env
+    n_agents = len(env.agents)
+    st = np.zeros((n, env.n_units), dtype=env.state_dtype)
+    cur = np.zeros(n, dtype=episode_cursor_dt)
+    acur = np.zeros((n, n_agents), dtype=agent_cursor_dt)
+    ring_v = np.zeros((n, n_agents, 3, ring + 1, plan.width))
+    ring_t = np.zeros((n, n_agents, 3, ring + 1, 5))
+    _init_cursors(plan, acur, ring_t)
+    heap = np.zeros((n, heap_cap), dtype=heap_event_dt)
+    pop_b = np.zeros((n, 1), dtype=heap_event_dt)
+    obs_b = np.zeros((n, n_agents, plan.width))
+    act_b = np.zeros((n, n_agents, plan.width))
+    trace = np.zeros((n, trace_cap), dtype=trace_event_dt)
+    heads = np.full((n, 4 * n_agents + 1), np.inf)
+    return st, cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, trace, heads
+
+
+def _check_actions(out, plan: Plan, agent: int, rows: np.ndarray, episode_start: int):
+    env = plan.env
+    a = env.agents[agent]
+    pol = plan.python_policies[agent]
+    out = np.asarray(out, dtype=np.float64)
+    B = rows.shape[0]
+    if out.ndim == 1 and a.act_dim == 1 and out.shape[0] == B:
+        out = out[:, None]
+    if out.shape != (B, a.act_dim):
+        hint = ""
+        if isinstance(pol, BatchedPolicy) and not pol.per_observation:
+            hint = (" (a per-observation function like the tutorial's simple_policy must be "
+                    "wrapped with heron.batch.policies.per_observation(fn))")
+        raise ValueError(
+            f"policy {pol.name!r} for agent {a.id!r} returned shape {out.shape} for a batch of "
+            f"{B} observations; expected ({B}, {a.act_dim}){hint}. First episode in the batch: "
+            f"{episode_start + int(rows[0])}")
+    bad = ~np.isfinite(out)
+    if bad.any():
+        r = int(np.nonzero(bad.any(axis=1))[0][0])
+        raise ValueError(f"policy {pol.name!r} returned a non-finite action {out[r].tolist()} "
+                         f"for agent {a.id!r} in episode {episode_start + int(rows[r])}")
+    lo = np.asarray(a.act_low)
+    hi = np.asarray(a.act_high)
+    oor = (out < lo) | (out > hi)
+    if oor.any():
+        r = int(np.nonzero(oor.any(axis=1))[0][0])
+        raise ValueError(
+            f"policy {pol.name!r} returned action {out[r].tolist()} outside the range "
+            f"[{list(a.act_low)}, {list(a.act_high)}] of agent {a.id!r} in episode "
+            f"{episode_start + int(rows[r])}")
+    return out
+
+
+def _kernel_error(plan: Plan, cur: np.ndarray, episode_start: int):
+    bad = np.nonzero(cur["status"] < 0)[0]
+    r = int(bad[0])
+    code = int(cur["status"][r])
+    agent = plan.env.agents[int(cur["err_agent"][r])].id
+    ep = episode_start + r
+    if code == ERR_NAN:
+        raise ValueError(f"compiled policy of agent {agent!r} produced NaN in episode {ep}")
+    if code == ERR_RANGE:
+        raise ValueError(f"compiled policy of agent {agent!r} produced an action outside the "
+                         f"agent's range in episode {ep}")
+    return code
+
+
+def _run_kernel(plan: Plan, arrs, sched_parts, episode_start: int):
+    st, cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, trace, heads = arrs
+    env = plan.env
+    if plan.engine == "batch":
+        sched, n_ticks, offsets = sched_parts
+        return plan.kernel(sched, n_ticks, offsets, plan.timing_arr, plan.info, plan.act_lo,
+                           plan.act_hi, plan.pol_params, env.env_params, st, cur, acur, ring_v,
+                           ring_t, heap, pop_b, obs_b, act_b, trace, heads, plan.seed,
+                           episode_start,
+                           plan.horizon, env.dt, plan.n_rewards, 0.0, env.disturbance_mean)
+    return plan.kernel(plan.stride, plan.info, plan.act_lo, plan.act_hi, plan.pol_params,
+                       env.env_params, st, cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b,
+                       plan.seed, episode_start, env.dt, plan.n_rewards, 0.0,
+                       env.disturbance_mean)
+
+
+def run_chunk(plan: Plan, episode_start: int, n: int, trace_cap: int = 0) -> tuple:
+    """Run episodes ``[episode_start, episode_start + n)``; returns ``(acur, events, arrs)``
+    where ``acur`` is the ``(n, n_agents)`` ``agent_cursor_dt`` array of metrics and ``arrs``
+    the working set (entry 9 is the trace buffer, filled when ``trace_cap > 0``)."""
+    from heron.batch.schedule import fill
+
+    sched_parts = None
+    ring = 4
+    if plan.engine == "batch":
+        from heron._fast.schedule_nb import ring_lag_nb
+
+        sched_parts = fill(plan.timing_arr, plan.seed, episode_start, n, plan.horizon,
+                           buffers=plan.buffers)
+        ring = max(4, int(ring_lag_nb(*sched_parts)) + 2)
+    heap_cap = 2 * len(plan.env.agents) + 8
+    while True:
+        arrs = (_alloc(plan, n, ring, heap_cap, trace_cap) if not trace_cap
+                else _new_work(plan, n, ring, heap_cap, trace_cap))
+        cur = arrs[1]
+        waiting = _run_kernel(plan, arrs, sched_parts, episode_start)
+        while waiting > 0 and not (cur["status"] < 0).any():
+            _python_round(plan, arrs, episode_start)
+            waiting = _run_kernel(plan, arrs, sched_parts, episode_start)
+        if not (cur["status"] < 0).any():
+            if trace_cap and (cur["n_trace"] > trace_cap).any():
+                trace_cap = int(cur["n_trace"].max())
+                continue
+            return arrs[2], int(cur["events"].sum()), arrs
+        code = _kernel_error(plan, cur, episode_start)
+        if code == ERR_RING:
+            ring *= 2
+        elif code == ERR_HEAP:
+            heap_cap *= 2
+        else:  # pragma: no cover - defensive
+            raise RuntimeError(f"kernel failed with status {code}")
+
+
+def _python_groups(plan: Plan) -> list:
+    """Python-policy agents grouped by (policy object, obs_dim, act_dim): one call per group."""
+    groups: dict = {}
+    for i, pol in plan.python_policies.items():
+        a = plan.env.agents[i]
+        groups.setdefault((id(pol), a.obs_dim, a.act_dim), (pol, a.obs_dim, a.act_dim, []))[3] \
+            .append(i)
+    return list(groups.values())
+
+
+def _python_round(plan: Plan, arrs, episode_start: int) -> None:
+    """One decision round: every decision waiting in any episode of the chunk goes to its agent's
+    policy (one call per policy group on the stacked batch); validated actions go back to
+    ``act_b``."""
+    acur, obs_b, act_b = arrs[2], arrs[7], arrs[8]
+    rows, agents = np.nonzero(acur["dec_pending"] == 1)
+    if plan.buffers is not None and "py_groups" in plan.buffers:
+        groups = plan.buffers["py_groups"]
+    else:
+        groups = _python_groups(plan)
+        if plan.buffers is not None:
+            plan.buffers["py_groups"] = groups
+    for pol, obs_dim, act_dim, members in groups:
+        if len(groups) == 1:
+            r, g = rows, agents
+        else:
+            m = np.isin(agents, members)
+            r, g = rows[m], agents[m]
+        if r.shape[0] == 0:
+            continue
+        out = pol(obs_b[r, g, :obs_dim])
+        out = _check_group(out, plan, members, r, g, episode_start)
+        act_b[r, g, :act_dim] = out
+
+
+def _check_group(out, plan: Plan, members: list, sel: np.ndarray, sel_agents: np.ndarray,
+                 episode_start: int):
+    """Validate a group's actions; errors name the agent and the episode."""
+    a0 = plan.env.agents[members[0]]
+    out = np.asarray(out, dtype=np.float64)
+    B = sel.shape[0]
+    if out.ndim == 1 and a0.act_dim == 1 and out.shape[0] == B:
+        out = out[:, None]
+    if out.shape != (B, a0.act_dim) or not np.isfinite(out).all() or \
+            (out < plan.act_lo[members[0], :a0.act_dim]).any() or \
+            (out > plan.act_hi[members[0], :a0.act_dim]).any():
+        for m in members:
+            mask = sel_agents == m
+            if not mask.any():
+                continue
+            part = out[mask] if out.ndim >= 1 and out.shape[:1] == (B,) else out
+            _check_actions(part, plan, m, sel[mask], episode_start)
+    return out

@@ -1,0 +1,83 @@
+"""Normalising ``timing=`` for the batch engine: one ``TickConfig`` per agent.
+
+Accepted forms: ``None`` (the env's defaults), one ``TickConfig`` for every agent, or a dict whose
+keys are agent ids (``"battery_1"``) or agent classes (``"field"``, ``"coordinator"``) and whose
+values are ``TickConfig`` objects or their ``to_dict()`` form. Per-id entries win over per-class
+entries, which win over the env's defaults. Unknown keys raise ``ValueError`` listing valid ones.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from heron._fast.dtypes import agent_timing_dt
+from heron.batch.env import AGENT_CLASSES, BatchEnv
+
+
+def _as_tick_config(value, where: str):
+    from heron.scheduling.tick_config import TickConfig
+
+    if isinstance(value, TickConfig):
+        return value
+    if isinstance(value, dict):
+        try:
+            return TickConfig(**value)
+        except TypeError as exc:
+            raise TypeError(f"{where}: bad TickConfig fields {sorted(value)}: {exc}") from None
+    raise TypeError(f"{where} must be a TickConfig or a dict of its fields; got "
+                    f"{type(value).__name__} {value!r}")
+
+
+def _lookup(mapping: dict, agent, where: str):
+    if agent.id in mapping:
+        return _as_tick_config(mapping[agent.id], f"{where}[{agent.id!r}]")
+    if agent.agent_class in mapping:
+        return _as_tick_config(mapping[agent.agent_class], f"{where}[{agent.agent_class!r}]")
+    return None
+
+
+def resolve_timing(env: BatchEnv, timing=None) -> list:
+    """One ``TickConfig`` per agent of ``env`` (registration order)."""
+    from heron.scheduling.tick_config import TickConfig
+
+    if timing is not None and not isinstance(timing, (dict, TickConfig)):
+        raise TypeError(f"timing must be None, a TickConfig or a dict keyed by agent id or class; "
+                        f"got {type(timing).__name__} {timing!r}")
+    if isinstance(timing, dict):
+        valid = set(env.agent_ids) | set(AGENT_CLASSES)
+        unknown = [k for k in timing if k not in valid]
+        if unknown:
+            raise ValueError(f"timing has unknown agent id(s) {unknown}; valid agent ids: "
+                             f"{env.agent_ids}; valid classes: {list(AGENT_CLASSES)}")
+    out = []
+    for a in env.agents:
+        tc = None
+        if isinstance(timing, TickConfig):
+            tc = timing
+        elif isinstance(timing, dict):
+            tc = _lookup(timing, a, "timing")
+        if tc is None:
+            tc = _lookup(env.default_timing, a, "env default timing")
+        if tc is None:
+            tc = TickConfig.deterministic(tick_interval=env.dt)
+        out.append(tc)
+    return out
+
+
+def timing_array(configs: list, t_start: float = 0.0) -> np.ndarray:
+    """The kernels' ``agent_timing_dt`` array for ``configs`` (first tick at ``t_start`` s)."""
+    arr = np.zeros(len(configs), dtype=agent_timing_dt)
+    for i, tc in enumerate(configs):
+        arr[i]["tick_interval"] = tc.tick_interval
+        arr[i]["obs_delay"] = tc.obs_delay
+        arr[i]["act_delay"] = tc.act_delay
+        arr[i]["msg_delay"] = tc.msg_delay
+        arr[i]["jitter_code"] = tc.jitter_code
+        arr[i]["jitter_ratio"] = tc.jitter_ratio
+        arr[i]["min_delay"] = tc.min_delay
+        arr[i]["first_tick"] = t_start
+    return arr
+
+
+def timing_config(env: BatchEnv, configs: list) -> dict:
+    """JSON-serialisable ``{agent_id: TickConfig.to_dict()}``."""
+    return {a.id: tc.to_dict() for a, tc in zip(env.agents, configs)}

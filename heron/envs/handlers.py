@@ -1,0 +1,205 @@
+"""The event handlers of ``HeronEnvCore`` (``heron.envs.base`` states their contract).
+
+``EventHandlers`` is a mixin of ``HeronEnvCore``: the tick, action-effect, message-delivery and
+env-update handlers, and the helpers an env uses to add its own decisions (``record_tick``,
+``queue_effect``, ``send_messages``). These run once per event, so they are written for speed:
+per-agent data is read from one ``AgentRuntime`` record (``heron.envs.timing_stats``), event
+priorities are precomputed (the same values ``EventScheduler.schedule_at`` gives: class priority
+plus the agent's registration index), and trace records are only built when ``env.trace`` is a
+list. Times are float64 seconds.
+"""
+from __future__ import annotations
+
+from heron.scheduling.event import Event, EventType
+
+_EFFECT = EventType.ACTION_EFFECT
+_MESSAGE = EventType.MESSAGE_DELIVERY
+_NEG_INF = float("-inf")
+
+
+class EventHandlers:
+    """Handlers and decision helpers (mixed into ``HeronEnvCore``)."""
+
+    # -- handlers ------------------------------------------------------------------------------
+    def _handle_tick(self, event, sched) -> None:
+        T = event.timestamp
+        if T > self._advanced_to:  # (``_advance`` inlined)
+            if self._dirty:
+                self._flush_snapshot()
+            self.advance_to(T)
+            self._advanced_to = T
+        aid = event.agent_id
+        rt = self._rt.get(aid)
+        if rt is None:
+            return  # an id registered directly on the scheduler, not an env agent
+        agent = rt.agent
+        k = rt.k
+        rt.k = k + 1
+        cfg = agent.tick_config
+        S = T - cfg.get_obs_delay()
+        if S < self._t_start:
+            S = self._t_start
+        age = T - S
+        rt.n_ticks += 1
+        rt.obs_staleness_sum += age
+        if age > rt.obs_staleness_max:
+            rt.obs_staleness_max = age
+        pending = self._pending_actions
+        command = pending.get(aid) if pending else None
+        obs = None
+        source = "pending"
+        if command is None:
+            fn = agent._policy_fn
+            if fn is not None:
+                obs = self.delayed_observation(aid, S) if S < T else self._observe(agent)
+                # Agent.decide inlined unless the agent overrides it
+                command = fn(obs, agent.latest_message) if rt.decide is None else rt.decide(obs)
+                source = "policy"
+        if command is None:
+            if self.trace is not None:
+                self.trace.append({"kind": "tick", "time": T, "agent": aid, "tick": k,
+                                   "obs_time": S, "source": None})
+            return
+        if rt.is_sender:  # a coordinator: its protocol turns the command into messages
+            self._send_command(rt, command, T, S, k, source)
+        else:
+            action = rt.validate(command, aid)
+            A = cfg.get_act_delay()
+            E = T + A
+            if E < rt.e_last:  # FIFO: never overtake an earlier command
+                E = rt.e_last
+            rt.e_last = E
+            rt.in_flight.append((E, S))
+            sched.schedule(Event(E, _EFFECT, aid, action, rt.effect_priority))
+            if self.trace is not None:
+                self.trace.append({"kind": "tick", "time": T, "agent": aid, "tick": k,
+                                   "obs_time": S, "source": source, "act_delay": A,
+                                   "effect_time": E, "command": action})
+        if self._decision_hook is not None:
+            self._decision_hook(aid, T, S, obs, command)
+
+    def _send_command(self, rt, command, T, S, k, source) -> None:
+        """A sender's tick (step 4): route ``command`` and deliver its messages."""
+        agent = rt.agent
+        aid = agent.agent_id
+        messages = agent.route(command, T)
+        trace = self.trace
+        if messages:
+            M = agent.tick_config.get_msg_delay()
+            self.send_messages(aid, messages, T, M)
+            if trace is not None:
+                trace.append({"kind": "tick", "time": T, "agent": aid, "tick": k,
+                              "obs_time": S, "source": source, "msg_delay": M,
+                              "command": command})
+        elif trace is not None:
+            trace.append({"kind": "tick", "time": T, "agent": aid, "tick": k, "obs_time": S,
+                          "source": source, "command": command})
+
+    def _handle_effect(self, event, sched) -> None:
+        t = event.timestamp
+        if t > self._advanced_to:  # (``_advance`` inlined)
+            if self._dirty:
+                self._flush_snapshot()
+            self.advance_to(t)
+            self._advanced_to = t
+        aid = event.agent_id
+        action = event.payload
+        rt = self._rt.get(aid)
+        if rt is None:
+            self._registered[aid].actuator = action
+        else:
+            rt.agent.actuator = action
+            rt.n_effects += 1
+            q = rt.in_flight
+            if q and q[0][0] == t:
+                age = t - q.popleft()[1]
+                rt.act_staleness_sum += age
+                if age > rt.act_staleness_max:
+                    rt.act_staleness_max = age
+        cb = self._on_action_effect
+        if cb is not None:
+            cb(aid, action)
+        if self.trace is not None:
+            self.trace.append({"kind": "effect", "time": t, "agent": aid, "action": action})
+        if self._delayed_ids:
+            self._dirty = True
+
+    def _handle_message(self, event, sched) -> None:
+        t = event.timestamp
+        if t > self._advanced_to:  # (``_advance`` inlined)
+            if self._dirty:
+                self._flush_snapshot()
+            self.advance_to(t)
+            self._advanced_to = t
+        msg = event.payload
+        msg.delivered_at = t
+        sender = self._registered.get(msg.sender)
+        recipient = self._registered.get(msg.recipient)
+        if recipient is None and sender is not None:
+            recipient = sender.subordinates[msg.recipient]
+        if msg.round_head:
+            rt = self._rt.get(msg.sender)
+            if rt is not None:
+                rt.n_messages += 1
+        recipient.receive_message(msg)
+        if self.trace is not None:
+            self.trace.append({"kind": "message", "time": t, "agent": msg.recipient,
+                               "sender": msg.sender, "sent_at": msg.sent_at,
+                               "content": msg.content})
+        if self._delayed_ids:
+            self._dirty = True
+
+    def _handle_env_update(self, event, sched) -> None:
+        t = event.timestamp
+        if t > self._advanced_to:  # (``_advance`` inlined)
+            if self._dirty:
+                self._flush_snapshot()
+            self.advance_to(t)
+            self._advanced_to = t
+        if self.on_env_update(event) is not False and self._delayed_ids:
+            self._dirty = True
+
+    # -- helpers for envs that add decisions ---------------------------------------------------
+    def record_tick(self, agent_id: str, T: float, S: float) -> None:
+        """Count a tick of ``agent_id`` at ``T`` (s) that observed instant ``S`` (s) in the
+        timing statistics (the tick handler does it; envs call it for extra ticks)."""
+        rt = self._rt[agent_id]
+        rt.n_ticks += 1
+        age = T - S
+        rt.obs_staleness_sum += age
+        if age > rt.obs_staleness_max:
+            rt.obs_staleness_max = age
+
+    def queue_effect(self, agent_id: str, action, T: float, A: float, S: float) -> float:
+        """Schedule ``action`` of ``agent_id`` (a tick at ``T`` s that observed ``S`` s) to take
+        effect at ``E = max(T + A, E_prev)`` (FIFO command channel); returns ``E`` (s)."""
+        rt = self._rt[agent_id]
+        E = T + A
+        if E < rt.e_last:
+            E = rt.e_last
+        rt.e_last = E
+        rt.in_flight.append((E, S))
+        self.scheduler.schedule(Event(E, _EFFECT, agent_id, action, rt.effect_priority))
+        return E
+
+    def send_messages(self, sender_id: str, messages, T: float, M: float) -> None:
+        """Deliver ``messages`` sent by ``sender_id`` at ``T`` (s) after ``M`` s: each at
+        ``D = max(T + M, D_prev)`` of its (sender, recipient) link (FIFO); the first one is the
+        round's head (``Message.round_head``)."""
+        sched = self.scheduler
+        last = self._last_delivery
+        head = True
+        for msg in messages:
+            key = (sender_id, msg.recipient)
+            D = T + M
+            prev = last.get(key, _NEG_INF)
+            if D < prev:
+                D = prev
+            last[key] = D
+            msg.round_head = head
+            head = False
+            sched.schedule_at(D, _MESSAGE, agent_id=msg.recipient, payload=msg)
+
+    def timing_stats(self) -> dict:
+        """This episode's timing statistics per agent (``heron.envs.timing_stats``)."""
+        return {aid: rt.as_dict() for aid, rt in self._rt.items()}
