@@ -50,7 +50,6 @@ TARGETS = {
     ("W1", "interactive"): Target("episodes/s", 3 * 500.0, ">= 3x the reference"),
     ("W2", "batch-compiled"): Target("episodes/s", 1e3, ">= 1,000 episodes/s"),
     ("W3", "heron"): Target("events/s", 1e6, ">= 1,000,000 events/s (>= 8x the reference)"),
-    ("heap-numba", "heron"): Target("push+pop/s", 20e6, "from Numba >= 20 M push+pop/s"),
 }
 
 

@@ -13,9 +13,9 @@ Each comes in three faces of the same work, so their rates compare directly:
 * ``heap_*_nb``: Numba kernels over a ``heap_event_dt`` buffer calling
   ``heap_push_nb`` / ``heap_pop_nb`` (the Cython heap when compiled, its Numba twin otherwise).
 
-Times and increments are float64 seconds drawn by ``event_times(n, seed)``. Each function returns a checksum (the
-sum of popped times in pop order, weighted by position) so the work cannot be skipped and the three
-can be checked against each other.
+Times and increments are float64 seconds drawn by ``event_times(n, seed)``. Each function returns
+a checksum (the sum of popped times in pop order, weighted by position) so the work cannot be
+skipped and the three can be checked against each other.
 """
 from __future__ import annotations
 
