@@ -18,7 +18,8 @@ from heron._fast.jitter import JITTER_GAUSSIAN, JITTER_LOGNORMAL, JITTER_NONE, J
 from heron._fast.jitter import MIN_INTERVAL as _MIN_INTERVAL
 from heron._fast.dtypes import EventType
 
-cdef int64_t BLOCK = 512
+cdef int64_t FIRST_BLOCK = 16   # variates drawn at the first refill; doubles up to MAX_BLOCK,
+cdef int64_t MAX_BLOCK = 512    # so thousands of short-lived samplers stay cheap
 cdef double MIN_INTERVAL = _MIN_INTERVAL
 cdef int C_NONE = JITTER_NONE, C_UNIFORM = JITTER_UNIFORM
 cdef int C_GAUSSIAN = JITTER_GAUSSIAN, C_LOGNORMAL = JITTER_LOGNORMAL
@@ -99,7 +100,7 @@ cdef class JitterSampler:
     cdef double ratio, min_delay, s2, s
     cdef object seed, rng
     cdef double[::1] buf
-    cdef int64_t pos
+    cdef int64_t pos, block
 
     def __init__(self, int code, double ratio, double min_delay, seed):
         self.code = C_NONE if ratio <= 0.0 else code
@@ -107,18 +108,20 @@ cdef class JitterSampler:
         self.min_delay = min_delay
         self.seed = seed
         self.rng = None
-        self.pos = BLOCK
+        self.block = 0
+        self.pos = 0
         self.s2 = log1p(ratio * ratio)
         self.s = sqrt(self.s2)
 
     cdef inline double _variate(self) except? -1e300:
-        if self.pos >= BLOCK:
+        if self.pos >= self.block:
             if self.rng is None:
                 self.rng = np.random.default_rng(self.seed)
+            self.block = FIRST_BLOCK if self.block == 0 else min(2 * self.block, MAX_BLOCK)
             if self.code == C_UNIFORM:
-                self.buf = self.rng.random(BLOCK)
+                self.buf = self.rng.random(self.block)
             else:
-                self.buf = self.rng.standard_normal(BLOCK)
+                self.buf = self.rng.standard_normal(self.block)
             self.pos = 0
         self.pos += 1
         return self.buf[self.pos - 1]

@@ -9,7 +9,8 @@ import numpy as np
 from heron._fast.jitter import JITTER_NONE, JITTER_UNIFORM, MIN_INTERVAL, jitter_sample
 from heron._fast.dtypes import EventType
 
-_BLOCK = 512
+_FIRST_BLOCK = 16  # variates drawn at the first refill; doubles up to _MAX_BLOCK
+_MAX_BLOCK = 512
 _CUSTOM = EventType.CUSTOM
 
 
@@ -58,7 +59,7 @@ def make_tick(entry, t, tick_type):
 class JitterSampler:
     """Jittered samples of base values (s) from one generator, in call order (see the twin)."""
 
-    __slots__ = ("code", "ratio", "min_delay", "seed", "rng", "buf", "pos")
+    __slots__ = ("code", "ratio", "min_delay", "seed", "rng", "buf", "pos", "block")
 
     def __init__(self, code, ratio, min_delay, seed):
         self.code = JITTER_NONE if ratio <= 0.0 else code
@@ -67,16 +68,18 @@ class JitterSampler:
         self.seed = seed
         self.rng = None
         self.buf = None
-        self.pos = _BLOCK
+        self.block = 0
+        self.pos = 0
 
     def _variate(self) -> float:
-        if self.pos >= _BLOCK:
+        if self.pos >= self.block:
             if self.rng is None:
                 self.rng = np.random.default_rng(self.seed)
+            self.block = _FIRST_BLOCK if self.block == 0 else min(2 * self.block, _MAX_BLOCK)
             if self.code == JITTER_UNIFORM:
-                self.buf = self.rng.random(_BLOCK).tolist()
+                self.buf = self.rng.random(self.block).tolist()
             else:
-                self.buf = self.rng.standard_normal(_BLOCK).tolist()
+                self.buf = self.rng.standard_normal(self.block).tolist()
             self.pos = 0
         self.pos += 1
         return self.buf[self.pos - 1]

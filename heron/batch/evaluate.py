@@ -14,7 +14,8 @@ chunk_size=None, threads=None, episode_start=0, as_arrays=False)``
 * ``policy``: a policy (name, ``CompiledPolicy``, ``BatchedPolicy`` or callable) for every agent,
   or a dict keyed by agent class (``"field"``, ``"coordinator"``) or agent id.
 * ``threads``: Numba threads over episodes (default: Numba's default for compiled policies, 1
-  when a Python policy is involved); ``chunk_size`` default 4096 (1024 with Python policies).
+  when a Python policy is involved); ``chunk_size`` default 4096 (1024 with Python policies), lowered so a chunk's schedule fits
+  256 MB (``SCHEDULE_BUDGET``).
 
 ``iter_chunks(...)`` yields each chunk's NumPy columns without keeping them (for streaming a
 million episodes to Parquet with bounded memory).
@@ -31,6 +32,18 @@ from heron.batch.result import EvaluationResult, chunk_columns, concat_columns
 ENGINES = ("batch", "sync", "interactive")
 DEFAULT_CHUNK = 4096          # episodes per chunk, compiled policies
 DEFAULT_CHUNK_PYTHON = 1024   # with Python policies: decision rounds stay cache-resident
+SCHEDULE_BUDGET = 256 << 20   # bytes of pre-generated schedule per chunk, when chunk_size is None
+
+
+def _chunk_for_budget(timing_arr, horizon: float) -> int:
+    """Episodes per chunk whose schedules fit ``SCHEDULE_BUDGET`` (at least 64): long or
+    many-agent episodes (W2: ~170 kB of schedule each) get smaller chunks, so memory stays
+    bounded whatever the workload. Results do not depend on the chunk size."""
+    from heron._fast.dtypes import schedule_tick_dt
+    from heron.batch.schedule import initial_capacity
+
+    ticks = sum(initial_capacity(row, horizon, 0.0) for row in timing_arr)
+    return max(64, SCHEDULE_BUDGET // max(1, ticks * schedule_tick_dt.itemsize))
 
 
 def _int_arg(name, value, minimum):
@@ -122,6 +135,7 @@ def _prepare(env, policy, timing, n_episodes, seed, horizon, engine, chunk_size,
     plan = build_plan(env, policies, tarr, seed, horizon, engine)
     if chunk_size is None:
         chunk_size = DEFAULT_CHUNK_PYTHON if plan.python_policies else DEFAULT_CHUNK
+        chunk_size = min(chunk_size, _chunk_for_budget(tarr, horizon))
     chunk = min(chunk_size, n_episodes)
     if threads is None and plan.python_policies:
         # one parallel region per decision round (~100 per chunk): on a busy machine a
