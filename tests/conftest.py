@@ -7,12 +7,18 @@ the package was imported with ``HERON_NO_EXTENSIONS=1`` only the twin exists and
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from heron._fast import _dispatch_py, _heap_py
 from heron._fast import heap as heap_select
+
+# Tests start subprocesses (`python -c ...`, `python -m heron ...`) from the checkout. With -c and
+# -m Python puts the working directory first on sys.path, where the checkout's `heron/` has no
+# compiled extensions: make every subprocess import the installed heron, as a user's would.
+os.environ.setdefault("PYTHONSAFEPATH", "1")
 
 INTERACTIVE_DIRS = ("scheduling", "envs", "agents", "protocols", "core")
 _TESTS = Path(__file__).parent
