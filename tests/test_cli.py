@@ -157,7 +157,9 @@ def test_ctrl_c_then_resume(tmp_path):
     path.write_text(TOML.format(out=out).replace("n_episodes = 8", "n_episodes = 80"))
     cmd = [sys.executable, "-m", "heron", "run", str(path), "--executor", "process",
            "--workers", "2", "--quiet", "--evaluator", "fake_engine:evaluate_slow"]
-    env = dict(os.environ, PYTHONPATH=STUDY + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    # no empty entry: an empty PYTHONPATH item means the working directory (the checkout)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (STUDY, os.environ.get("PYTHONPATH")) if p))
     proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     manifest = out / "manifest.jsonl"

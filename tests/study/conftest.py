@@ -45,5 +45,6 @@ def study_file(tmp_path):
 def fake_env():
     """Environment for subprocesses: the stand-in engine importable."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = HERE + os.pathsep + env.get("PYTHONPATH", "")
+    # no empty entry: an empty PYTHONPATH item means the working directory (the checkout)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (HERE, env.get("PYTHONPATH")) if p)
     return env
