@@ -174,6 +174,24 @@ def _check_episodes(columns, task: dict) -> None:
                            f"{task['seed']}")
 
 
+def warm_shard(task: dict) -> str:
+    """Run one episode of ``task``'s engine and discard it: compiles the engine's kernels into
+    Numba's on-disk cache, so the shards that follow load them instead of each worker compiling
+    its own copy. Returns the engine name."""
+    evaluate = import_object(task.get("evaluator") or DEFAULT_EVALUATOR)
+    scenario = task["scenario"]
+    engine = shard_engine(task)
+    evaluate(resolve_env(task["env_name"], task["env_kwargs"]), resolve_policy(task["policy"]),
+             timing=_timing(scenario), n_episodes=1, seed=task["seed"], horizon=task["horizon"],
+             engine=engine, threads=task["threads"], episode_start=task["start"])
+    return engine
+
+
+def shard_engine(task: dict) -> str:
+    """The engine a task runs on: ``"sync"`` for baseline shards, else the study's engine."""
+    return "sync" if task["scenario"]["mode"] == "sync" else task["engine"]
+
+
 def run_shard(task: dict) -> dict:
     """Run one shard and write its file; returns ``{id, file, rows, episodes, bytes, kernel_s,
     write_s}`` (seconds of wall time in the engine and in Arrow conversion + Parquet writing)."""
@@ -181,7 +199,7 @@ def run_shard(task: dict) -> dict:
     env = resolve_env(task["env_name"], task["env_kwargs"])
     policy = resolve_policy(task["policy"])
     scenario = task["scenario"]
-    engine = "sync" if scenario["mode"] == "sync" else task["engine"]
+    engine = shard_engine(task)
     extra = {"as_arrays": True} if _takes_as_arrays(evaluate) else {}
     t0 = time.perf_counter()
     result = evaluate(env, policy, timing=_timing(scenario), n_episodes=task["count"],
