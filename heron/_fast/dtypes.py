@@ -71,6 +71,16 @@ schedule_tick_dt = np.dtype(
     align=True,
 )
 
+# ``status`` of an episode cursor: running states (>= 0) and the kernels' errors (< 0).
+ST_NEW = 0
+ST_RUN = 1
+ST_WAIT = 2          # paused for a Python policy's decision
+ST_DONE = 3
+ERR_RING = -1        # a ring of pending observations/actions/messages overflowed
+ERR_HEAP = -2        # the irregular-event heap overflowed
+ERR_NAN = -3         # a policy produced NaN
+ERR_RANGE = -4       # a policy produced an action outside the agent's range
+
 # Per-episode cursor of the resumable rollout kernels (simulation time ``t`` in s).
 episode_cursor_dt = np.dtype(
     [("t", "f8"), ("status", "i8"), ("reward_m", "i8"), ("heap_size", "i8"), ("heap_seq", "i8"),

@@ -21,6 +21,8 @@ import math
 import numpy as np
 from numba import njit
 
+from heron._fast.dtypes import ERR_NAN, ERR_RANGE
+
 POLICY_PYTHON = 0
 POLICY_THRESHOLD = 1
 POLICY_LINEAR = 2
@@ -73,6 +75,24 @@ def mlp_nb(params, off, obs, n_obs, out, n_act):
         q = b0 + n_out
     for a in range(n_act):
         out[a] = buf[src + a]
+
+
+@njit(cache=True, inline="always")
+def action_ok_nb(cursor, agent, act, lo, hi, n_act):
+    """Check an action before it is queued: False (with ``cursor.status`` = ``ERR_NAN`` or
+    ``ERR_RANGE`` and ``cursor.err_agent`` = ``agent``) when a component of ``act[:n_act]`` is NaN
+    or outside ``[lo, hi]``. Shared by the event-driven and the synchronous kernels."""
+    for j in range(n_act):
+        x = act[j]
+        if x != x:
+            cursor.status = ERR_NAN
+            cursor.err_agent = agent
+            return False
+        if x < lo[j] or x > hi[j]:
+            cursor.status = ERR_RANGE
+            cursor.err_agent = agent
+            return False
+    return True
 
 
 @njit(cache=True, inline="always")

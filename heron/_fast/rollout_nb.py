@@ -42,22 +42,17 @@ import math
 import numpy as np
 from numba import prange
 
-from heron._fast.dtypes import EV_ACTION_EFFECT, EV_CUSTOM, EV_MSG_DELIVERY, EV_REWARD, EV_TICK
+from heron._fast.dtypes import (
+    ERR_HEAP, ERR_RING, EV_ACTION_EFFECT, EV_CUSTOM, EV_MSG_DELIVERY, EV_REWARD, EV_TICK, ST_DONE,
+    ST_NEW, ST_RUN, ST_WAIT,
+)
 from heron._fast.heap_nb import heap_pop_nb, heap_push_nb
-from heron._fast.policy_nb import POLICY_PYTHON, act_nb
+from heron._fast.policy_nb import POLICY_PYTHON, act_nb, action_ok_nb
 from heron._fast.rng import (
     ENV_AGENT, Q_DISTURB_TIME, Q_OOC_ACT, Q_OOC_MSG, Q_OOC_OBS, stream_key, uniform,
 )
 from heron._fast.schedule_nb import sample_nb
 
-ST_NEW = 0
-ST_RUN = 1
-ST_WAIT = 2
-ST_DONE = 3
-ERR_RING = -1        # a ring of pending observations/actions/messages overflowed
-ERR_HEAP = -2        # the irregular-event heap overflowed
-ERR_NAN = -3         # a policy produced NaN
-ERR_RANGE = -4       # a policy produced an action outside the agent's range
 
 K_OBS = 0
 K_EFF = 1
@@ -108,16 +103,8 @@ def complete_decision(e, i, kind, idx, t, s, sched, offsets, timing, info, act_l
     a = acur[e, i]
     inf = info[i]
     n_act = inf.act_dim
-    for j in range(n_act):
-        x = act_b[e, i, j]
-        if x != x:
-            c.status = ERR_NAN
-            c.err_agent = i
-            return False
-        if x < act_lo[i, j] or x > act_hi[i, j]:
-            c.status = ERR_RANGE
-            c.err_agent = i
-            return False
+    if not action_ok_nb(c, i, act_b[e, i], act_lo[i], act_hi[i], n_act):
+        return False
     if kind == 0:
         r = sched[e, offsets[i] + idx]
         a_delay = r.act

@@ -23,18 +23,11 @@ import math
 import numpy as np
 from numba import prange
 
-from heron._fast.dtypes import EV_CUSTOM
+from heron._fast.dtypes import ERR_HEAP, EV_CUSTOM, ST_DONE, ST_NEW, ST_RUN, ST_WAIT
 from heron._fast.heap_nb import heap_pop_nb, heap_push_nb
-from heron._fast.policy_nb import POLICY_PYTHON, act_nb
+from heron._fast.policy_nb import POLICY_PYTHON, act_nb, action_ok_nb
 from heron._fast.rng import ENV_AGENT, Q_DISTURB_TIME, stream_key, uniform
 
-ST_NEW = 0
-ST_RUN = 1
-ST_WAIT = 2
-ST_DONE = 3
-ERR_HEAP = -2
-ERR_NAN = -3
-ERR_RANGE = -4
 K_OBS = 0
 K_EFF = 1
 K_MSG = 2
@@ -46,16 +39,8 @@ def sync_complete(e, i, kind, info, act_lo, act_hi, p, st, cur, acur, ring_v, ri
     trigger (alarms are instant: the receiver's out-of-cycle count goes up)."""
     c = cur[e]
     inf = info[i]
-    for j in range(inf.act_dim):
-        x = act_b[e, i, j]
-        if x != x:
-            c.status = ERR_NAN
-            c.err_agent = i
-            return False
-        if x < act_lo[i, j] or x > act_hi[i, j]:
-            c.status = ERR_RANGE
-            c.err_agent = i
-            return False
+    if not action_ok_nb(c, i, act_b[e, i], act_lo[i], act_hi[i], inf.act_dim):
+        return False
     if inf.actuates != 0:
         for j in range(inf.act_dim):
             ring_v[e, i, K_EFF, 0, j] = act_b[e, i, j]

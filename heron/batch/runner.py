@@ -14,17 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from heron._fast.dtypes import (
+    ERR_HEAP, ERR_NAN, ERR_RANGE, ERR_RING,
     agent_cursor_dt, agent_info_dt, episode_cursor_dt, heap_event_dt, trace_event_dt,
 )
 from heron._fast.policy_nb import POLICY_PYTHON
 from heron.batch.policies import BatchedPolicy, CompiledPolicy
 
-ST_WAIT = 2
-ST_DONE = 3
-ERR_RING = -1
-ERR_HEAP = -2
-ERR_NAN = -3
-ERR_RANGE = -4
 
 
 @dataclass

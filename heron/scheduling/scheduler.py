@@ -13,7 +13,7 @@ import math
 from typing import Any, Callable, Dict, Optional
 
 from heron._fast import heap as _heap
-from heron.scheduling.event import AGENT_STRIDE, Event, EventType
+from heron.scheduling.event import Event, EventType
 from heron.scheduling.tick_config import TickConfig
 
 Handler = Callable[[Event, "EventScheduler"], None]
@@ -195,10 +195,14 @@ class EventScheduler:
                          f"{event!r} at t={self._now!r} s; the scheduler is still usable")
 
     def step(self) -> bool:
-        """Process the next queued event, whatever its time; False when the queue is empty."""
-        if not self._queue:
-            return False
-        return self.run_until(max(self._queue.peek_time(), self._now), max_events=1) == 1
+        """Process the next queued event, whatever its time; False when the queue is empty.
+
+        Ticks of agents unregistered since they were queued are dropped on the way, as
+        ``run_until`` drops them."""
+        while self._queue:
+            if self.run_until(max(self._queue.peek_time(), self._now), max_events=1) == 1:
+                return True
+        return False
 
     def reset(self, start_time: float = 0.0) -> None:
         """Clear the queue, set the clock to ``start_time`` (s) and re-queue first ticks in

@@ -145,6 +145,19 @@ def test_unregister_stops_the_chain_and_reregistering_starts_one():
         s.unregister_agent("nobody")
 
 
+def test_step_skips_dropped_ticks_and_handles_the_next_event():
+    s = EventScheduler()
+    s.register_agent("gone")
+    s.register_agent("b", first_tick=1.0)
+    s.unregister_agent("gone")  # its tick at 0 stays queued and is dropped when reached
+    log = []
+    s.set_handler(EventType.AGENT_TICK, _logger(log))
+    assert s.step() is True
+    assert log == [(1.0, "b")] and s.current_time == 1.0
+    s.unregister_agent("b")
+    assert s.step() is False and s.pending_count == 0
+
+
 def test_unregister_from_inside_the_handler():
     s = EventScheduler()
     s.register_agent("a")
