@@ -1,4 +1,4 @@
-"""Study files: TOML (the standard library's ``tomllib``, Python >= 3.11) -> ``StudySpec``.
+"""Study files: TOML (``tomllib``, or ``tomli`` on Python 3.10) -> ``StudySpec``.
 
 A study file is data: nothing in it is evaluated and no pickle is ever loaded (policy weights are
 ``.npz`` read with ``allow_pickle=False``). Environments and policies may be named by an import path
@@ -111,12 +111,12 @@ class StudySpec:
 
 
 def _tomllib():
+    """The TOML reader: the standard library's ``tomllib`` (Python >= 3.11), else ``tomli``
+    (the same module as a package; a dependency of heron on Python 3.10)."""
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
-        raise RuntimeError("reading study files needs Python >= 3.11 (the standard library's "
-                           "tomllib); build a StudySpec with heron.study.parse_spec_dict() "
-                           "on Python 3.10") from None
+        import tomli as tomllib
     return tomllib
 
 

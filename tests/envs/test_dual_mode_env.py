@@ -200,7 +200,7 @@ def test_adapter_ids_and_spaces_validation():
     assert env.num_agents == 1 and env.max_num_agents == 3
 
 
-def test_adapter_import_stays_light():
+def test_adapter_import_stays_light(tmp_path):
     import subprocess
     import sys
 
@@ -208,5 +208,5 @@ def test_adapter_import_stays_light():
             "print(sorted(m for m in ('numba', 'pandas', 'pyarrow', 'matplotlib') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+                         check=True, cwd=tmp_path)  # outside the checkout: the installed heron
     assert out.stdout.strip() == "[]"
