@@ -60,7 +60,9 @@ K_MSG = 2
 
 
 def ooc_sample(timing, seed, episode, agent, quantity, base, index):
-    """Delay sample (s) of an out-of-cycle tick (stream ``quantity``, index = OOC count)."""
+    """Delay sample (s) of an out-of-cycle tick (stream ``quantity``, index = OOC count).
+    Callers pass int64 values, never literals, here and to ``push_heap``: each distinct literal
+    argument would compile another copy of these (not inlined) helpers."""
     tm = timing[agent]
     return sample_nb(stream_key(seed, episode, agent, quantity), index, base, tm.jitter_code,
                      tm.jitter_ratio, tm.min_delay)
@@ -111,8 +113,10 @@ def complete_decision(e, i, kind, idx, t, s, sched, offsets, timing, info, act_l
         m_delay = r.msg
     else:
         tm = timing[i]
-        a_delay = ooc_sample(timing, seed, episode, i, Q_OOC_ACT, tm.act_delay, idx)
-        m_delay = ooc_sample(timing, seed, episode, i, Q_OOC_MSG, tm.msg_delay, idx)
+        a_delay = ooc_sample(timing, seed, episode, np.int64(i), np.int64(Q_OOC_ACT), tm.act_delay,
+                             np.int64(idx))
+        m_delay = ooc_sample(timing, seed, episode, np.int64(i), np.int64(Q_OOC_MSG), tm.msg_delay,
+                             np.int64(idx))
     R = ring_v.shape[3] - 1
     if inf.actuates != 0:
         if a.eff_tail - a.eff_head >= R:
@@ -156,7 +160,7 @@ def complete_decision(e, i, kind, idx, t, s, sched, offsets, timing, info, act_l
         if ta < a.alarm_last:
             ta = a.alarm_last
         a.alarm_last = ta
-        if not push_heap(cur, heap, e, ta, EV_MSG_DELIVERY, i, tgt):
+        if not push_heap(cur, heap, e, ta, np.int64(EV_MSG_DELIVERY), np.int64(i), np.int64(tgt)):
             return False
     return True
 
@@ -171,8 +175,10 @@ def decision_bound(e, i, kind, idx, t, sched, offsets, timing, info, acur, seed,
         m_delay = r.msg
     else:
         tm = timing[i]
-        a_delay = ooc_sample(timing, seed, episode, i, Q_OOC_ACT, tm.act_delay, idx)
-        m_delay = ooc_sample(timing, seed, episode, i, Q_OOC_MSG, tm.msg_delay, idx)
+        a_delay = ooc_sample(timing, seed, episode, np.int64(i), np.int64(Q_OOC_ACT), tm.act_delay,
+                             np.int64(idx))
+        m_delay = ooc_sample(timing, seed, episode, np.int64(i), np.int64(Q_OOC_MSG), tm.msg_delay,
+                             np.int64(idx))
     b = np.inf
     if info[i].sends != 0 or info[i].alarms != 0:
         b = t + m_delay
@@ -244,8 +250,8 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
         heads[e, n_heads - 1] = dt if n_rewards >= 1 else inf_t
         if dist_mean > 0.0:
             u = uniform(stream_key(seed, episode, ENV_AGENT, Q_DISTURB_TIME), 0)
-            if not push_heap(cur, heap, e, t_start - dist_mean * math.log1p(-u), EV_CUSTOM,
-                             n_agents, 0):
+            if not push_heap(cur, heap, e, t_start - dist_mean * math.log1p(-u),
+                             np.int64(EV_CUSTOM), np.int64(n_agents), np.int64(0)):
                 return
         c.dec_t = inf_t
     elif c.status == ST_WAIT:
@@ -323,11 +329,12 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
                 if at.ooc_pending == 0:
                     at.ooc_pending = 1
                     env_observe(st, e, p, tg, ring_v[e, tg, K_OBS, R])  # noqa: F821
-                    o_d = ooc_sample(timing, seed, episode, tg, Q_OOC_OBS, timing[tg].obs_delay,
-                                     at.ooc_count)
+                    o_d = ooc_sample(timing, seed, episode, np.int64(tg), np.int64(Q_OOC_OBS),
+                                     timing[tg].obs_delay, np.int64(at.ooc_count))
                     at.ooc_s = bt
                     at.ooc_t = bt + o_d
-                    if not push_heap(cur, heap, e, bt + o_d, EV_TICK, tg, at.ooc_count):
+                    if not push_heap(cur, heap, e, bt + o_d, np.int64(EV_TICK), np.int64(tg),
+                                     np.int64(at.ooc_count)):
                         return
             elif cls == EV_TICK:                # out-of-cycle tick of agent i
                 a = acur[e, i]
@@ -344,8 +351,8 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
                 env_disturb(st, e, p, seed, episode, j)  # noqa: F821
                 record(cur, trace, e, bt, EV_CUSTOM, -1, j, bt, bt, 0.0)
                 u = uniform(stream_key(seed, episode, ENV_AGENT, Q_DISTURB_TIME), j + 1)
-                if not push_heap(cur, heap, e, bt - dist_mean * math.log1p(-u), EV_CUSTOM,
-                                 n_agents, j + 1):
+                if not push_heap(cur, heap, e, bt - dist_mean * math.log1p(-u),
+                                 np.int64(EV_CUSTOM), np.int64(n_agents), np.int64(j + 1)):
                     return
         else:
             i = ba
@@ -485,4 +492,4 @@ ENTRY = "rollout_kernel"
 # (atomic operations that also make threads contend) on the per-event path. Helpers of rare
 # events (out-of-cycle samples, heap pushes) and ``run_episode`` (once per episode) are not:
 # inlining them only multiplied compile time (cold compile 43 s -> 20 s, same episodes/s).
-INLINE = ("record", "complete_decision", "decision_bound", "load_obs", "finish")
+INLINE = ("record", "complete_decision", "decision_bound", "load_obs", "finish", "run_block")

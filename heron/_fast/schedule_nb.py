@@ -62,19 +62,26 @@ def fill_agent_nb(row, col0, cap, tm, seed, episode, agent, horizon, t_start):
     k_o = stream_key(seed, episode, agent, Q_OBS)
     k_a = stream_key(seed, episode, agent, Q_ACT)
     k_m = stream_key(seed, episode, agent, Q_MSG)
+    keys = (k_i, k_o, k_a, k_m)
+    bases = (tm.tick_interval, tm.obs_delay, tm.act_delay, tm.msg_delay)
+    floors = (MIN_INTERVAL, fl, fl, fl)
+    v = np.empty(4)
     t = tm.first_tick
     n = 0
     monotone = True
     s_prev = -np.inf
     for k in range(cap):
         r = row[col0 + k]
-        iv = sample_nb(k_i, k, tm.tick_interval, code, ratio, MIN_INTERVAL)
-        o = sample_nb(k_o, k, tm.obs_delay, code, ratio, fl)
+        # one call site, four quantities: the inlined sampler is compiled once, not four times
+        for q in range(4):
+            v[q] = sample_nb(keys[q], k, bases[q], code, ratio, floors[q])
+        iv = v[0]
+        o = v[1]
         r.t = t
         r.interval = iv
         r.obs = o
-        r.act = sample_nb(k_a, k, tm.act_delay, code, ratio, fl)
-        r.msg = sample_nb(k_m, k, tm.msg_delay, code, ratio, fl)
+        r.act = v[2]
+        r.msg = v[3]
         s = t - o
         if s < t_start:
             s = t_start

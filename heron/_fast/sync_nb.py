@@ -124,8 +124,8 @@ def sync_episode(e, stride, info, act_lo, act_hi, pol, p, st, cur, acur, ring_v,
             i = c.phase
             if m % stride[i] == 0:
                 sync_obs(e, i, 0, info, acur, ring_v, obs_b)
-                if not sync_decide(e, i, 0, info, act_lo, act_hi, pol, p, st, cur, acur, ring_v,
-                                   ring_t, obs_b, act_b):
+                if not sync_decide(e, i, np.int64(0), info, act_lo, act_hi, pol, p, st, cur, acur,
+                                   ring_v, ring_t, obs_b, act_b):
                     return
             c.phase += 1
         while True:                     # out-of-cycle decisions for alarms, lowest index first
@@ -139,8 +139,8 @@ def sync_episode(e, stride, info, act_lo, act_hi, pol, p, st, cur, acur, ring_v,
             acur[e, i].ooc_pending -= 1
             env_observe(st, e, p, i, ring_v[e, i, K_OBS, 1])  # noqa: F821
             sync_obs(e, i, 1, info, acur, ring_v, obs_b)
-            if not sync_decide(e, i, 1, info, act_lo, act_hi, pol, p, st, cur, acur, ring_v,
-                               ring_t, obs_b, act_b):
+            if not sync_decide(e, i, np.int64(1), info, act_lo, act_hi, pol, p, st, cur, acur,
+                               ring_v, ring_t, obs_b, act_b):
                 return
         for slot in range(2):           # deliveries: regular, then out-of-cycle
             for i in range(n_agents):

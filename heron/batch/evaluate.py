@@ -186,6 +186,24 @@ def iter_chunks(env, policy=None, *, timing=None, n_episodes, seed, horizon=None
     yield from _chunks(plan, n_episodes, episode_start, chunk, threads)
 
 
+def compile_kernels(env, policy=None, *, timing=None, horizon=None, engine="batch",
+                    parts=None) -> tuple:
+    """Compile (or load from Numba's on-disk cache) the kernels ``evaluate`` would run for these
+    arguments, without running an episode; returns the parts compiled. ``parts`` (default: all)
+    selects pieces of ``heron.batch.runner.COMPILE_PARTS[engine]`` (``"kernel"``, and for the
+    batch engine ``"schedule"``), so several processes can compile one engine side by side.
+    The interactive engine has nothing to compile (returns ``()``)."""
+    from heron.batch.runner import COMPILE_PARTS, compile_part
+
+    plan = _prepare(env, policy, timing, 1, 0, horizon, engine, None, None, 0)[0]
+    if plan is None:
+        return ()
+    parts = COMPILE_PARTS[engine] if parts is None else tuple(parts)
+    for part in parts:
+        compile_part(plan, part)
+    return parts
+
+
 def evaluate(env, policy=None, *, timing=None, n_episodes, seed, horizon=None, engine="batch",
              chunk_size=None, threads=None, episode_start=0, as_arrays=False):
     """Evaluate ``policy`` on ``n_episodes`` episodes of ``env`` (see the module docstring).

@@ -236,6 +236,35 @@ def run_chunk(plan: Plan, episode_start: int, n: int, trace_cap: int = 0) -> tup
             raise RuntimeError(f"kernel failed with status {code}")
 
 
+#: What ``compile_part`` can compile, per engine: independent pieces, so a pool of workers can
+#: compile them side by side (each lands in Numba's on-disk cache).
+COMPILE_PARTS = {"batch": ("kernel", "schedule"), "sync": ("kernel",)}
+
+
+def compile_part(plan: Plan, part: str) -> None:
+    """Compile (or load from Numba's cache) one piece of ``plan``'s kernels without running an
+    episode: ``"kernel"`` is the rollout (or synchronous) kernel, called on an empty chunk;
+    ``"schedule"`` the schedule kernels, run on one episode."""
+    if part not in COMPILE_PARTS[plan.engine]:
+        raise ValueError(f"part must be one of {COMPILE_PARTS[plan.engine]} for engine "
+                         f"{plan.engine!r}; got {part!r}")
+    if part == "schedule":
+        from heron._fast.schedule_nb import ring_lag_nb
+        from heron.batch.schedule import fill
+
+        ring_lag_nb(*fill(plan.timing_arr, plan.seed, 0, 1, plan.horizon))
+        return
+    n_agents = len(plan.env.agents)
+    sched_parts = None
+    if plan.engine == "batch":
+        from heron._fast.dtypes import schedule_tick_dt
+
+        sched_parts = (np.zeros((0, n_agents), dtype=schedule_tick_dt),
+                       np.zeros((0, n_agents), dtype=np.int64),
+                       np.zeros(n_agents + 1, dtype=np.int64))
+    _run_kernel(plan, _new_work(plan, 0, 4, 1, 0), sched_parts, 0)
+
+
 def _python_groups(plan: Plan) -> list:
     """Python-policy agents grouped by (policy object, obs_dim, act_dim): one call per group."""
     groups: dict = {}

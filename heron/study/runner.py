@@ -21,7 +21,7 @@ from heron.study import provenance
 from heron.study.dataset import DATA_DIR, FORMAT, STUDY_COPY, Manifest, remove_partials
 from heron.study.executors import open_executor
 from heron.study.shards import (
-    DEFAULT_EVALUATOR, make_task, plan_shards, run_shard, shard_engine, warm_shard,
+    DEFAULT_EVALUATOR, make_task, plan_shards, run_shard, shard_engine, warm_jobs, warm_shard,
 )
 
 REPORT_OUTPUTS = ("summary.csv", "report.md", "plots")
@@ -140,15 +140,26 @@ def run_study(spec, out_dir: Optional[str] = None, *, executor=None, scheduler=N
                     stats["kernel_s"], stats["write_s"], stats["events"])
 
 
-def _warm(handle, todo, spec, out_dir, prov_json, evaluator):
-    """Compile each engine the shards need once, concurrently on the workers, before any shard
-    runs: on a fresh install the W1 sync (13 s) and batch (24 s) kernels then compile side by
-    side (26 s) instead of in turn, and every later shard loads them from Numba's cache."""
+def _warm_plan(todo, spec, out_dir, prov_json, threads, evaluator) -> list:
+    """The warm-up jobs (``(task, part)`` for ``warm_shard``) of the shards ``todo``: each
+    engine's independent compile pieces once, the longest first (the event-driven kernel), so a
+    pool's workers finish together."""
     firsts = {}
     for shard in todo:
-        task = make_task(spec, shard, out_dir, prov_json, handle.threads, evaluator)
+        task = make_task(spec, shard, out_dir, prov_json, threads, evaluator)
         firsts.setdefault(shard_engine(task), task)
-    futures = [handle.executor.submit(warm_shard, task) for task in firsts.values()]
+    jobs = [job for task in firsts.values() for job in warm_jobs(task)]
+    jobs.sort(key=lambda job: (job[1] != "kernel", shard_engine(job[0]) != "batch"))
+    return jobs
+
+
+def _warm(handle, todo, spec, out_dir, prov_json, evaluator):
+    """Compile the kernels the shards need once, on the workers, before any shard runs: on a
+    fresh install of a 2-core machine the W1 rollout kernel compiles on one worker while the
+    synchronous and schedule kernels compile on the other, and every later shard loads them from
+    Numba's cache."""
+    jobs = _warm_plan(todo, spec, out_dir, prov_json, handle.threads, evaluator)
+    futures = [handle.executor.submit(warm_shard, task, part) for task, part in jobs]
     for fut in cf.as_completed(futures):
         fut.result()  # an engine that cannot run fails here, before any shard is written
 

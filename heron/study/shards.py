@@ -174,16 +174,35 @@ def _check_episodes(columns, task: dict) -> None:
                            f"{task['seed']}")
 
 
-def warm_shard(task: dict) -> str:
-    """Run one episode of ``task``'s engine and discard it: compiles the engine's kernels into
-    Numba's on-disk cache, so the shards that follow load them instead of each worker compiling
-    its own copy. Returns the engine name."""
-    evaluate = import_object(task.get("evaluator") or DEFAULT_EVALUATOR)
+def warm_jobs(task: dict) -> list:
+    """The compile jobs of ``task``'s engine, as ``(task, part)`` pairs for ``warm_shard``: one
+    per independent piece (``heron.batch.runner.COMPILE_PARTS``) with the default evaluator, so
+    a pool compiles them side by side; one whole-episode job (``part=None``) with another."""
+    if (task.get("evaluator") or DEFAULT_EVALUATOR) != DEFAULT_EVALUATOR:
+        return [(task, None)]
+    from heron.batch.runner import COMPILE_PARTS
+
+    return [(task, part) for part in COMPILE_PARTS.get(shard_engine(task), ())]
+
+
+def warm_shard(task: dict, part=None) -> str:
+    """Compile ``part`` of ``task``'s kernels into Numba's on-disk cache (``None``: run one
+    episode of the task's evaluator and discard it), so the shards that follow load them instead
+    of each worker compiling its own copy. Returns the engine name."""
     scenario = task["scenario"]
     engine = shard_engine(task)
-    evaluate(resolve_env(task["env_name"], task["env_kwargs"]), resolve_policy(task["policy"]),
-             timing=_timing(scenario), n_episodes=1, seed=task["seed"], horizon=task["horizon"],
-             engine=engine, threads=task["threads"], episode_start=task["start"])
+    env = resolve_env(task["env_name"], task["env_kwargs"])
+    policy = resolve_policy(task["policy"])
+    if part is not None:
+        from heron.batch import compile_kernels
+
+        compile_kernels(env, policy, timing=_timing(scenario), horizon=task["horizon"],
+                        engine=engine, parts=(part,))
+        return engine
+    evaluate = import_object(task.get("evaluator") or DEFAULT_EVALUATOR)
+    evaluate(env, policy, timing=_timing(scenario), n_episodes=1, seed=task["seed"],
+             horizon=task["horizon"], engine=engine, threads=task["threads"],
+             episode_start=task["start"])
     return engine
 
 

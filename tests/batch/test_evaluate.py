@@ -132,3 +132,17 @@ def test_w2_metrics_are_plausible():
         f = g[g.agent_class == "field"]["return"].mean()
         assert abs(f - g[g.agent == "coordinator"]["return"].iloc[0]) < 1e-9
     assert r.stats["events"] > 30 * 1000   # ~25 events per second of a 60 s episode
+
+
+@pytest.mark.parametrize("engine, parts", [("batch", ("kernel", "schedule")), ("sync", ("kernel",)),
+                                           ("interactive", ())])
+def test_compile_kernels_compiles_without_running(engine, parts):
+    from heron.batch import compile_kernels
+
+    assert compile_kernels(W1.env, "simple", timing=W1.timing, engine=engine) == parts
+    if parts:
+        assert compile_kernels(W1.env, "simple", engine=engine, parts=parts[-1:]) == parts[-1:]
+        with pytest.raises(ValueError, match=r"part must be one of .*got 'physics'"):
+            compile_kernels(W1.env, "simple", engine=engine, parts=["physics"])
+    with pytest.raises(ValueError, match="engine must be one of"):
+        compile_kernels(W1.env, "simple", engine="turbo")

@@ -128,3 +128,16 @@ def test_any_shard_size_gives_the_same_dataset(reference, tmp_path_factory, shar
     out = tmp_path_factory.mktemp("shard")
     run_study(spec(shard), str(out), executor="inline", quiet=True)
     pd.testing.assert_frame_equal(reference, load(out))
+
+
+def test_warm_up_compiles_each_engine_piece_once_longest_first(tmp_path):
+    from heron.study.runner import _warm_plan
+    from heron.study.shards import plan_shards, warm_jobs
+
+    s = spec(20)
+    jobs = _warm_plan(plan_shards(s), s, str(tmp_path), "{}", 1, "heron.batch:evaluate")
+    assert [(job[0]["scenario"]["mode"], job[1]) for job in jobs] == [
+        ("event", "kernel"), ("sync", "kernel"), ("event", "schedule")]
+    other = _warm_plan(plan_shards(s), s, str(tmp_path), "{}", 1, "fake_engine:evaluate")
+    assert [part for _, part in other] == [None, None]   # another evaluator: one episode each
+    assert warm_jobs(other[0][0]) == [(other[0][0], None)]
