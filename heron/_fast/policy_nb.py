@@ -32,23 +32,39 @@ POLICY_SETPOINT = 4
 MLP_MAX_WIDTH = 256
 
 
-@njit(cache=True, fastmath=True, inline="always")
-def tanh_nb(x):
-    """tanh through one ``exp`` (``(e^2x - 1) / (e^2x + 1)``; within 2.2e-16 of ``math.tanh``
-    on [-30, 30], saturated beyond +-20): about a third the cost of libm's ``tanh``."""
-    if x > 20.0:
-        return 1.0
-    if x < -20.0:
-        return -1.0
-    e = math.exp(2.0 * x)
-    return (e - 1.0) / (e + 1.0)
+# tanh through exp(2|x|) = 2**k * exp(r), |r| <= ln(2)/2: Cody-Waite split of ln 2 (k <= 58, so
+# k * _LN2_HI is exact), exp(r) by its Taylor series to r**13 (truncation < 5e-18), 2**k from a
+# table. Pure arithmetic, so LLVM vectorises a layer's loop (no libm call, no exception path).
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01   # ln 2 rounded to 32 significant bits
+_LN2_LO = 1.90821492927058770002e-10   # ln 2 - _LN2_HI
+_T2, _T3, _T4, _T5, _T6, _T7, _T8, _T9, _T10, _T11, _T12, _T13 = (
+    1.0 / math.factorial(i) for i in range(2, 14))
+_POW2 = 2.0 ** np.arange(64)
+_TANH_CLAMP = 20.0  # tanh(20) rounds to 1.0 in float64
+
+
+@njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def tanh_inplace_nb(x, n):
+    """``x[:n] = tanh(x[:n])``, within 2.3e-16 (absolute) of ``math.tanh``; +-1 beyond +-20,
+    NaN for NaN. Vectorised by LLVM: about 1.7 ns per value against 5 ns for libm's ``tanh``."""
+    for a in range(n):
+        xa = x[a]
+        y = min(2.0 * abs(xa), 2.0 * _TANH_CLAMP)
+        k = np.floor(y * _LOG2E + 0.5)
+        r = (y - k * _LN2_HI) - k * _LN2_LO
+        p = 1.0 + r * (1.0 + r * (_T2 + r * (_T3 + r * (_T4 + r * (_T5 + r * (_T6 + r * (
+            _T7 + r * (_T8 + r * (_T9 + r * (_T10 + r * (_T11 + r * (_T12 + r * _T13))))))))))))
+        e = p * _POW2[np.int64(k)]
+        t = math.copysign(1.0 - 2.0 / (e + 1.0), xa)
+        x[a] = t if xa == xa else xa  # NaN stays NaN (the action check reports it)
 
 
 @njit(cache=True, fastmath=True)
 def mlp_nb(params, off, obs, n_obs, out, n_act):
     """The tanh MLP of ``POLICY_MLP`` (layout in the module docstring). Dot products first (on
-    contiguous slices, so LLVM vectorises them), then the layer's tanh (``tanh_nb``): about
-    0.6 us for the 2 x 32 tracking MLP (0.9 us with libm's ``tanh``)."""
+    contiguous slices, so LLVM vectorises them), then the layer's tanh (``tanh_inplace_nb``,
+    vectorised): about 0.25 us for the 2 x 32 tracking MLP."""
     buf = np.empty(2 * MLP_MAX_WIDTH)
     for j in range(n_obs):
         buf[j] = obs[j]
@@ -69,8 +85,7 @@ def mlp_nb(params, off, obs, n_obs, out, n_act):
             for j in range(n_in):
                 acc += Wa[j] * x[j]
             buf[dst + a] = acc + params[b0 + a]
-        for a in range(n_out):
-            buf[dst + a] = tanh_nb(buf[dst + a])
+        tanh_inplace_nb(buf[dst:dst + n_out], n_out)
         src, dst = dst, src
         q = b0 + n_out
     for a in range(n_act):

@@ -52,9 +52,10 @@ def timing_sample_nb(seed, episode, agent, quantity, index, base, code, ratio, f
 
 
 @njit(cache=True)
-def fill_agent_nb(row, col0, cap, tm, seed, episode, agent, horizon, t_start):
-    """Fill one agent's ``cap`` ticks into ``row[col0:col0+cap]``; return the number of ticks at
-    or before ``horizon`` (s). ``tm`` is the agent's ``agent_timing_dt`` record."""
+def fill_agent_nb(row, col0, cap, tm, seed, episode, agent, horizon, t_start, full):
+    """Fill one agent's ticks into ``row[col0:col0+cap]``: all ``cap`` of them when ``full``,
+    else up to the first tick after ``horizon`` (s; the kernels read no further). Returns the
+    number of ticks at or before ``horizon``. ``tm`` is the agent's ``agent_timing_dt`` record."""
     code = tm.jitter_code
     ratio = tm.jitter_ratio
     fl = tm.min_delay
@@ -92,6 +93,8 @@ def fill_agent_nb(row, col0, cap, tm, seed, episode, agent, horizon, t_start):
             if s < s_prev:
                 monotone = False
             s_prev = s
+        elif not full:
+            break
         t = t + iv
     if not monotone:
         svals = np.empty(n)
@@ -104,52 +107,54 @@ def fill_agent_nb(row, col0, cap, tm, seed, episode, agent, horizon, t_start):
 
 
 @njit(cache=True)
-def fill_row_nb(sched, n_ticks, need_more, offsets, timing, seed, row, episode, horizon, t_start):
+def agent_lag_nb(row, c0, n):
+    """Largest number of one agent's observation samples taken but not yet consumed by their
+    ticks (``n`` ticks from ``row[c0]``): the kernels' rings need more slots than this."""
+    lag = 0
+    j = 0
+    for k in range(n):
+        t = row[c0 + k].t
+        if j < k:
+            j = k
+        while j + 1 < n and row[c0 + j + 1].s <= t:
+            j += 1
+        if j - k > lag:
+            lag = j - k
+    return lag
+
+
+@njit(cache=True)
+def fill_row_nb(sched, n_ticks, need_more, lag, offsets, timing, seed, row, episode, horizon,
+                t_start, full):
     """Fill every agent of one episode row (see ``fill_schedule_nb``)."""
     need_more[row] = 0
+    lag[row] = 0
     for i in range(timing.shape[0]):
         cap = offsets[i + 1] - offsets[i]
         n = fill_agent_nb(sched[row], offsets[i], cap, timing[i], seed, episode, i, horizon,
-                          t_start)
+                          t_start, full)
         n_ticks[row, i] = n
         if n >= cap:
             need_more[row] = i + 1
+        else:
+            lag[row] = max(lag[row], agent_lag_nb(sched[row], offsets[i], n))
 
 
 @njit(cache=True, parallel=True)
-def fill_schedule_nb(sch, n_ticks, need_more, offsets, timing, seed, episode_start, horizon,
-                     t_start):
-    """Fill the schedule ``sch`` for rows ``0..n-1`` = episodes ``episode_start + row``.
-    Returns the number of rows whose capacity was too small (see module docstring). (Parallel
-    kernels must not name an argument ``sched``: Numba's parfor code reserves it.)"""
+def fill_schedule_nb(sch, n_ticks, need_more, lag, offsets, timing, seed, episode_start, horizon,
+                     t_start, full):
+    """Fill the schedule ``sch`` for rows ``0..n-1`` = episodes ``episode_start + row`` (every
+    stored tick when ``full``, else each agent's up to its first tick after the horizon), and
+    ``lag[row]``, the row's largest ``agent_lag_nb``. Returns the number of rows whose capacity
+    was too small (see module docstring). (Parallel kernels must not name an argument ``sched``:
+    Numba's parfor code reserves it.)"""
     n_rows = sch.shape[0]
     for r in prange(n_rows):
         row = np.int64(r)
-        fill_row_nb(sch, n_ticks, need_more, offsets, timing, seed, row, episode_start + row,
-                    horizon, t_start)
+        fill_row_nb(sch, n_ticks, need_more, lag, offsets, timing, seed, row, episode_start + row,
+                    horizon, t_start, full)
     bad = 0
     for row in range(n_rows):
         if need_more[row] != 0:
             bad += 1
     return bad
-
-
-@njit(cache=True)
-def ring_lag_nb(sched, n_ticks, offsets):
-    """Largest number of observation samples of one agent taken but not yet consumed by their
-    ticks, over the chunk: the kernels' rings need more slots than this."""
-    lag = 0
-    for row in range(sched.shape[0]):
-        for i in range(offsets.shape[0] - 1):
-            c0 = offsets[i]
-            n = n_ticks[row, i]
-            j = 0
-            for k in range(n):
-                t = sched[row, c0 + k].t
-                if j < k:
-                    j = k
-                while j + 1 < n and sched[row, c0 + j + 1].s <= t:
-                    j += 1
-                if j - k > lag:
-                    lag = j - k
-    return lag

@@ -102,9 +102,8 @@ def _alloc(plan: Plan, n: int, ring: int, heap_cap: int, trace_cap: int = 0):
             plan.buffers[key] = arrs
         return arrs
     st, cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, trace, heads = arrs
-    st[...] = 0
-    cur[...] = 0
-    acur[...] = 0
+    for a in (st, cur, acur):
+        a.view(np.uint8)[...] = 0  # a memset: assigning 0 to a structured array goes per field
     _init_cursors(plan, acur, ring_t)
     return arrs
 
@@ -208,11 +207,9 @@ def run_chunk(plan: Plan, episode_start: int, n: int, trace_cap: int = 0) -> tup
     sched_parts = None
     ring = 4
     if plan.engine == "batch":
-        from heron._fast.schedule_nb import ring_lag_nb
-
-        sched_parts = fill(plan.timing_arr, plan.seed, episode_start, n, plan.horizon,
-                           buffers=plan.buffers)
-        ring = max(4, int(ring_lag_nb(*sched_parts)) + 2)
+        *sched_parts, lag = fill(plan.timing_arr, plan.seed, episode_start, n, plan.horizon,
+                                 buffers=plan.buffers, full=False)
+        ring = max(4, lag + 2)
     heap_cap = 2 * len(plan.env.agents) + 8
     while True:
         arrs = (_alloc(plan, n, ring, heap_cap, trace_cap) if not trace_cap
@@ -249,10 +246,9 @@ def compile_part(plan: Plan, part: str) -> None:
         raise ValueError(f"part must be one of {COMPILE_PARTS[plan.engine]} for engine "
                          f"{plan.engine!r}; got {part!r}")
     if part == "schedule":
-        from heron._fast.schedule_nb import ring_lag_nb
         from heron.batch.schedule import fill
 
-        ring_lag_nb(*fill(plan.timing_arr, plan.seed, 0, 1, plan.horizon))
+        fill(plan.timing_arr, plan.seed, 0, 1, plan.horizon, full=False)
         return
     n_agents = len(plan.env.agents)
     sched_parts = None

@@ -28,12 +28,15 @@ def initial_capacity(tm_row, horizon: float, t_start: float) -> int:
 
 
 def fill(timing_arr, seed: int, episode_start: int, n_episodes: int, horizon: float,
-         t_start: float = 0.0, caps=None, buffers: dict | None = None):
+         t_start: float = 0.0, caps=None, buffers: dict | None = None, full: bool = True):
     """Fill schedule arrays for episodes ``[episode_start, episode_start + n_episodes)``.
-    Returns ``(sched, n_ticks, offsets)``; capacities grow until every tick at or before the
-    horizon is stored (with one more after it). ``buffers`` (a dict kept by the caller) lets
+    Returns ``(sched, n_ticks, offsets, lag)``; capacities grow until every tick at or before
+    the horizon is stored (with one more after it); ``lag`` is the largest number of observation
+    samples of one agent taken but not yet consumed by their ticks (the kernels' rings need more
+    slots than this). ``buffers`` (a dict kept by the caller) lets
     successive chunks reuse the arrays and the grown capacities (results do not depend on
-    either: samples are pure functions)."""
+    either: samples are pure functions). ``full=False`` (the kernels) leaves each agent's
+    entries after its first tick beyond the horizon unwritten."""
     from heron._fast.schedule_nb import fill_schedule_nb
 
     n_agents = timing_arr.shape[0]
@@ -46,21 +49,22 @@ def fill(timing_arr, seed: int, episode_start: int, n_episodes: int, horizon: fl
         offsets[1:] = np.cumsum(caps)
         key = ("sched", n_episodes, tuple(caps))
         if buffers is not None and key in buffers:
-            sched, n_ticks, need = buffers[key]
+            sched, n_ticks, need, lag = buffers[key]
         else:
             sched = np.empty((n_episodes, int(offsets[-1])), dtype=schedule_tick_dt)
             n_ticks = np.zeros((n_episodes, n_agents), dtype=np.int64)
             need = np.zeros(n_episodes, dtype=np.int64)
+            lag = np.zeros(n_episodes, dtype=np.int64)
             if buffers is not None:
                 for k in [k for k in buffers if k != "caps" and k[0] == "sched"]:
                     del buffers[k]
-                buffers[key] = (sched, n_ticks, need)
-        bad = fill_schedule_nb(sched, n_ticks, need, offsets, timing_arr, int(seed),
-                               int(episode_start), float(horizon), float(t_start))
+                buffers[key] = (sched, n_ticks, need, lag)
+        bad = fill_schedule_nb(sched, n_ticks, need, lag, offsets, timing_arr, int(seed),
+                               int(episode_start), float(horizon), float(t_start), bool(full))
         if bad == 0:
             if buffers is not None:
                 buffers["caps"] = caps
-            return sched, n_ticks, offsets
+            return sched, n_ticks, offsets, int(lag.max()) if n_episodes else 0
         for i in range(n_agents):
             if n_episodes and (n_ticks[:, i] >= caps[i]).any():
                 caps[i] *= 2
@@ -164,7 +168,7 @@ def build_schedule(env, timing=None, *, n_episodes: int, seed: int, horizon: flo
                                                               episode_start)
     configs = resolve_timing(env, timing)
     tarr = timing_array(configs, t_start)
-    sched, n_ticks, offsets = fill(tarr, seed, episode_start, n_episodes, horizon, t_start)
+    sched, n_ticks, offsets, _ = fill(tarr, seed, episode_start, n_episodes, horizon, t_start)
     return Schedule(sched, n_ticks, offsets, tarr, configs, env.agent_ids, seed, episode_start,
                     horizon, t_start)
 

@@ -146,3 +146,24 @@ def test_scheduled_tick_config_replays_samples():
         s.tick_config(0, "nope")
     with pytest.raises(ValueError, match="episode must be in"):
         s.tick_config(7, 0)
+
+
+def test_partial_fill_for_the_kernels_and_its_ring_lag():
+    """``full=False`` writes each agent's ticks up to its first one after the horizon, exactly as
+    a full fill does, and reports the largest number of observation samples taken before the
+    ticks that consume them (checked by brute force)."""
+    tarr = timing_array([TickConfig.with_jitter(0.5, 1.3, 0.1, 0.0, JitterType.LOGNORMAL, 0.4),
+                         TickConfig.with_jitter(1.0, 0.05, 0.1, 0.0, JitterType.UNIFORM, 0.3)])
+    full = fill(tarr, 9, 3, 20, 25.0)
+    part = fill(tarr, 9, 3, 20, 25.0, full=False)
+    assert np.array_equal(full[1], part[1]) and full[3] == part[3]
+    lag = 0
+    for row in range(20):
+        for i in range(2):
+            n = full[1][row, i]
+            o = full[2][i]
+            assert np.array_equal(full[0][row, o:o + n + 1], part[0][row, o:o + n + 1])
+            rec = full[0][row, o:o + n]
+            for k in range(n):   # samples taken (S <= T[k]) but not consumed (index > k)
+                lag = max(lag, int(np.sum(rec["s"][k + 1:] <= rec["t"][k])))
+    assert part[3] == lag and lag >= 2

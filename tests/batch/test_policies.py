@@ -108,3 +108,35 @@ def test_torch_module_policy():
     a = evaluate(W1.env, "simple", timing=W1.timing, n_episodes=5, seed=2)
     b = evaluate(W1.env, Rule(), timing=W1.timing, n_episodes=5, seed=2)
     np.testing.assert_allclose(a.arrays["return"], b.arrays["return"], atol=1e-6)
+
+
+def test_vectorised_tanh_matches_libm_and_keeps_nan():
+    import math
+
+    from heron._fast.policy_nb import tanh_inplace_nb
+
+    x = np.concatenate([np.linspace(-30, 30, 60001), [0.0, -0.0, 1e-300, -1e-12, 19.999, 20.001,
+                                                      700.0, -700.0, np.inf, -np.inf, np.nan]])
+    y = x.copy()
+    tanh_inplace_nb(y, len(y))
+    ref = np.array([math.tanh(v) for v in x])
+    assert np.isnan(y[-1]) and np.abs(y[:-1] - ref[:-1]).max() <= 2.3e-16
+    assert math.copysign(1.0, y[60002]) == -1.0          # tanh(-0.0) = -0.0
+
+
+def test_compiled_mlp_matches_a_numpy_forward_pass():
+    from heron._fast.policy_nb import act_nb, POLICY_MLP
+
+    rng = np.random.default_rng(5)
+    layers = [(rng.normal(size=(32, 3)), rng.normal(size=32)),
+              (rng.normal(size=(32, 32)) * 0.3, rng.normal(size=32)),
+              (rng.normal(size=(2, 32)) * 0.3, rng.normal(size=2))]
+    pol = P.mlp(layers)
+    params = np.concatenate([[0.0], pol.params])
+    out = np.zeros(2)
+    for obs in rng.normal(size=(200, 3)) * 2:
+        h = obs
+        for W, b in layers:
+            h = np.tanh(W @ h + b)
+        act_nb(POLICY_MLP, params, 1, obs, 3, out, 2)
+        np.testing.assert_allclose(out, h, rtol=0, atol=1e-14)
