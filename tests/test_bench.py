@@ -119,6 +119,28 @@ def test_heap_workloads_agree():
     assert heap_throughput.heap_fill_drain_nb(small, times, out) == -1.0  # buffer too small
 
 
+def test_heap_ticks_workload_matches_heapq():
+    import heapq
+
+    n_agents, iv = 50, heap_throughput.tick_jitter(3000)
+    heap, out = heap_throughput.numba_buffers(2 * n_agents)
+    events, total = heap_throughput.heap_ticks_nb(heap, n_agents, iv, out)
+    h = [(i / n_agents, 1, i, i) for i in range(n_agents)]  # (time, cls, agent, seq)
+    seq, k, ev, tot = n_agents, 0, 0, 0.0
+    while k < len(iv):
+        t, cls, agent, _ = heapq.heappop(h)
+        ev += 1
+        tot += (ev % 7 + 1) * t
+        if cls == 1:
+            heapq.heappush(h, (t + 0.1, 3, agent, seq))
+            heapq.heappush(h, (t + iv[k], 1, agent, seq + 1))
+            seq, k = seq + 2, k + 1
+    assert (events, total) == (ev, pytest.approx(tot, rel=1e-12))
+    assert events > len(iv)  # effects are events too
+    with pytest.raises(ValueError, match="n_ticks must be an int >= 1"):
+        heap_throughput.tick_jitter(0)
+
+
 # -- measurement helpers ---------------------------------------------------------------------
 
 def test_measure_counts_and_validates():

@@ -1,9 +1,10 @@
 """The event heap: push+pop from Python (heron's ``EventQueue`` against ``heapq`` on tuples) and
 from Numba kernels (``heap_push_nb`` / ``heap_pop_nb``).
 
-Two patterns (``heron.bench.heap_throughput``): fill-drain (push n, pop n) and hold (steady size m,
-pop one and push it back, as a scheduler with m pending events does). One unit = one push + one
-pop. Kernels compile in ``setup()``, never in a timed body.
+Three patterns (``heron.bench.heap_throughput``): fill-drain (push n, pop n), hold (steady size m,
+pop one and push it back, as a scheduler with m pending events does) and, from Numba only, ticks
+(performance.md's heap anchor: agents ticking with effects). One unit = one push + one pop (ticks:
+one event = one pop, with one push per event on average). Kernels compile in ``setup()``, never in a timed body.
 """
 from heron.bench import heap_throughput as ht
 
@@ -121,3 +122,28 @@ class HeapHoldFromNumba:
                     self.ops)
 
     track_push_pop_per_s.unit = "push+pop/s"
+
+
+class HeapTicksFromNumba:
+    """performance.md's heap anchor workload in a Numba kernel: ``n_agents`` agents ticking every
+    second (10 % jitter), each tick queueing its effect and the next tick; ``ticks`` ticks."""
+
+    params = [[100, 1_000]]
+    param_names = ["n_agents"]
+    ticks = 2_000_000
+
+    def setup(self, n_agents):
+        ht.compile_heap_kernel()
+        self.intervals = ht.tick_jitter(self.ticks)
+        self.heap, self.out = ht.numba_buffers(2 * n_agents)
+        # events (pops) of one run: fixed by the intervals
+        self.events = ht.heap_ticks_nb(self.heap, n_agents, self.intervals, self.out)[0]
+
+    def time_ticks(self, n_agents):
+        ht.heap_ticks_nb(self.heap, n_agents, self.intervals, self.out)
+
+    def track_events_per_s(self, n_agents):
+        return rate(lambda: ht.heap_ticks_nb(self.heap, n_agents, self.intervals, self.out),
+                    self.events)
+
+    track_events_per_s.unit = "events/s"

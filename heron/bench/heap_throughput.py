@@ -3,6 +3,9 @@
 * fill-drain: push ``n`` events into an empty heap, then pop them all (the heap grows to ``n``);
 * hold: the classic discrete-event pattern at a steady size ``m``: pop the first event and push
   it back at its time plus an increment, ``n`` times (a scheduler with ``m`` pending events).
+* ticks (Numba only): the workload of performance.md's heap anchor, "100 agents x 1000 s ticks +
+  effects": agents tick every second with 10 % uniform jitter, each tick queues its action effect
+  0.1 s later and the agent's next tick; every event is one pop and, on average, one push.
 
 Each comes in three faces of the same work, so their rates compare directly:
 
@@ -24,7 +27,7 @@ import heapq
 import numpy as np
 from numba import njit
 
-from heron._fast.dtypes import EV_TICK, heap_event_dt
+from heron._fast.dtypes import EV_ACTION_EFFECT, EV_TICK, heap_event_dt
 from heron._fast.heap_nb import CACHE, heap_pop_nb, heap_push_nb
 
 
@@ -106,6 +109,7 @@ def compile_heap_kernel() -> None:
     heap, out = numba_buffers(4)
     heap_fill_drain_nb(heap, event_times(4), out)
     heap_hold_nb(heap, event_times(4), event_times(4), out)
+    heap_ticks_nb(heap, 2, tick_jitter(4), out)
 
 
 def eventqueue_hold(times0, increments) -> float:
@@ -165,3 +169,40 @@ def heap_hold_nb(heap, times0, increments, out):
         size = heap_push_nb(heap, size, t + increments[k], EV_TICK, out[0].agent, seq, out[0].data)
         seq += 1
     return total
+
+
+def tick_jitter(n_ticks: int, seed: int = 3) -> np.ndarray:
+    """``n_ticks`` tick intervals (s): 1 s with 10 % uniform jitter (``heap_ticks_nb``)."""
+    if isinstance(n_ticks, bool) or not isinstance(n_ticks, (int, np.integer)) or n_ticks < 1:
+        raise ValueError(f"n_ticks must be an int >= 1; got {n_ticks!r}")
+    return np.random.default_rng(seed).uniform(0.9, 1.1, int(n_ticks))
+
+
+@njit(cache=CACHE)
+def heap_ticks_nb(heap, n_agents, intervals, out):
+    """The anchor's workload: ``n_agents`` agents (first ticks spread over the first second)
+    tick until ``len(intervals)`` ticks have run; a tick at ``t`` pushes its effect at ``t + 0.1``
+    and the agent's next tick at ``t + intervals[k]``. ``heap`` needs room for ``2 * n_agents``
+    records. Returns ``(events, checksum)``; events = pops (pushes differ by the final queue)."""
+    size = 0
+    for i in range(n_agents):
+        size = heap_push_nb(heap, size, i / n_agents, EV_TICK, i, i, 0)
+    seq = n_agents
+    k = 0
+    events = 0
+    total = 0.0
+    n = intervals.shape[0]
+    while k < n:
+        size = heap_pop_nb(heap, size, out)
+        ev = out[0]
+        t = ev.time
+        events += 1
+        total += (events % 7 + 1) * t
+        if ev.cls == EV_TICK:
+            size = heap_push_nb(heap, size, t + 0.1, EV_ACTION_EFFECT, ev.agent, seq, k)
+            size = heap_push_nb(heap, size, t + intervals[k], EV_TICK, ev.agent, seq + 1, 0)
+            if size < 0:
+                return events, -1.0
+            seq += 2
+            k += 1
+    return events, total

@@ -39,6 +39,32 @@ def test_array_heap_pops_in_contract_order(impl, recs):
 
 
 @pytest.mark.parametrize("impl", IMPLS, ids=IDS)
+def test_large_heap_pops_in_contract_order_with_interleaved_pushes(impl):
+    """Sizes above 16,384 records pop top-down, smaller ones bottom-up: both, with pushes in
+    between pops, give the contract order."""
+    rng = np.random.default_rng(8)
+    n = 40_000
+    heap = np.zeros(n, heap_event_dt)
+    ref = []
+    size = 0
+    for seq in range(n):
+        t, cls, agent = float(rng.integers(0, 3000)) / 4, int(rng.integers(0, 3)), int(
+            rng.integers(0, 5))
+        size = impl.push_array(heap, size, t, cls, agent, seq, seq)
+        heapq.heappush(ref, (t, cls, agent, seq))
+    seq = n
+    while size > 0:
+        size, rec = impl.pop_array(heap, size)
+        assert rec[:4] == heapq.heappop(ref)
+        if seq % 3 == 0 and seq < 2 * n:   # push later events while the heap drains
+            t = rec[0] + float(rng.integers(0, 400)) / 4
+            size = impl.push_array(heap, size, t, 1, 2, seq, seq)
+            heapq.heappush(ref, (t, 1, 2, seq))
+        seq += 1
+    assert not ref
+
+
+@pytest.mark.parametrize("impl", IMPLS, ids=IDS)
 def test_array_heap_full_and_empty(impl):
     heap = np.zeros(2, heap_event_dt)
     size = impl.push_array(heap, 0, 1.0, 0, 0, 0, 0)
