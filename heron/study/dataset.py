@@ -137,8 +137,13 @@ def episodes_to_table(columns, schema, *, mode: str, preset: str, axes: dict):
     for name, t, _ in EPISODE_COLUMNS:
         col = columns[name]
         if t == "string":
-            values = col.to_numpy(dtype=object) if hasattr(col, "to_numpy") else col
-            arrays.append(_agent_strings(values, agent_index, first))
+            if hasattr(col, "to_numpy"):   # pandas: Arrow converts and encodes it in C++
+                arr = pa.array(col)
+                if not pa.types.is_string(arr.type):
+                    arr = arr.cast(pa.string())
+                arrays.append(arr.dictionary_encode())
+            else:
+                arrays.append(_agent_strings(col, agent_index, first))
         else:
             arrays.append(pa.array(np.asarray(col, dtype=t)))
     arrays.append(_constant(mode, schema.field("mode").type, n))
