@@ -1,7 +1,7 @@
 """``evaluate``: batched Monte Carlo evaluation of one policy (set) on one env under one timing.
 
 ``evaluate(env, policy, timing=None, n_episodes=..., seed=..., horizon=None, engine="batch",
-chunk_size=None, threads=None, episode_start=0, as_arrays=False)``
+chunk_size=None, threads=None, episode_start=0, as_arrays=False, progress=None)``
 
 * ``engine="batch"``: event-driven kernels (``heron._fast.rollout_nb``) on counter-based
   schedules; ``"sync"``: the synchronous baseline (``heron._fast.sync_nb``: lock-step on the reward
@@ -205,22 +205,30 @@ def compile_kernels(env, policy=None, *, timing=None, horizon=None, engine="batc
 
 
 def evaluate(env, policy=None, *, timing=None, n_episodes, seed, horizon=None, engine="batch",
-             chunk_size=None, threads=None, episode_start=0, as_arrays=False):
+             chunk_size=None, threads=None, episode_start=0, as_arrays=False, progress=None):
     """Evaluate ``policy`` on ``n_episodes`` episodes of ``env`` (see the module docstring).
 
     ``horizon`` in seconds (default: the env's). Returns an ``EvaluationResult`` (``.episodes``
     DataFrame, ``.arrays`` NumPy columns, ``.stats``, ``.config``); with ``as_arrays=True`` the
-    DataFrame is not built (``.episodes`` still builds it on access).
+    DataFrame is not built (``.episodes`` still builds it on access). ``progress``: a callable
+    given the number of episodes each finished chunk held (batch and sync engines; the
+    interactive engine reports once, at the end).
     """
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a callable taking an episode count or None; got "
+                        f"{progress!r}")
     plan, config, n_episodes, episode_start, chunk, threads = _prepare(
         env, policy, timing, n_episodes, seed, horizon, engine, chunk_size, threads,
         episode_start)
     if engine == "interactive":
         from heron.batch.interactive import run_interactive
 
-        return run_interactive(env, policy, timing=timing, n_episodes=n_episodes, seed=seed,
-                               horizon=horizon, episode_start=episode_start,
-                               chunk_size=chunk_size, as_arrays=as_arrays)
+        res = run_interactive(env, policy, timing=timing, n_episodes=n_episodes, seed=seed,
+                              horizon=horizon, episode_start=episode_start,
+                              chunk_size=chunk_size, as_arrays=as_arrays)
+        if progress is not None:
+            progress(n_episodes)
+        return res
     import numba
 
     t0 = time.perf_counter()
@@ -229,6 +237,8 @@ def evaluate(env, policy=None, *, timing=None, n_episodes, seed, horizon=None, e
     for cols, ev in _chunks(plan, n_episodes, episode_start, chunk, threads):
         parts.append(cols)
         events += ev
+        if progress is not None:
+            progress(len(cols["episode"]) // len(env.agents))
     wall = time.perf_counter() - t0
     arrays = concat_columns(parts)
     stats = {

@@ -4,7 +4,9 @@ default), ``"dask"`` (a ``dask.distributed`` cluster), or any ``concurrent.futur
 
 ``open_executor(...)`` returns an ``ExecutorHandle``: the executor, how many engine threads each
 shard may use (None = the engine's default, all cores, for inline runs; 1 in pools, so workers do
-not oversubscribe the cores) and a ``close()`` that shuts down only what it created. With Dask the
+not oversubscribe the cores), a ``close()`` that shuts down only what it created and, for inline
+runs and heron's process pool, a counter of finished episodes that shards update chunk by chunk
+(the progress bar reads it; other executors report per finished shard). With Dask the
 output directory must be visible to every worker (a local cluster, or a shared filesystem).
 """
 from __future__ import annotations
@@ -32,15 +34,44 @@ class InlineExecutor(cf.Executor):
         return future
 
 
+class LocalCounter:
+    """The episode counter of in-process shards (the interface of ``multiprocessing.Value``)."""
+
+    def __init__(self):
+        import threading
+
+        self.value = 0
+        self.notify = None  # called after each addition (the driver moves its bar at once)
+        self._lock = threading.Lock()
+
+    def get_lock(self):
+        return self._lock
+
+
 @dataclass
 class ExecutorHandle:
-    """An executor, the engine threads per shard, and how to release it."""
+    """An executor, the engine threads per shard, and how to release it. ``counter``: episodes
+    finished so far by the shards it ran (updated chunk by chunk; ``None`` when the executor's
+    workers cannot share one: then progress is counted per finished shard)."""
 
     executor: cf.Executor
     name: str
     threads: Optional[int]
     workers: int
     close: Callable[[], None] = field(default=lambda: None)
+    counter: Optional[object] = None
+
+
+def _inline_handle() -> ExecutorHandle:
+    from heron.study.shards import install_counter
+
+    counter = LocalCounter()
+
+    def close():
+        install_counter(None)
+
+    install_counter(counter)
+    return ExecutorHandle(InlineExecutor(), "inline", None, 1, close, counter)
 
 
 def _dask_handle(client, owned: list) -> ExecutorHandle:
@@ -66,19 +97,24 @@ def open_executor(executor=None, *, scheduler: Optional[str] = None,
                          f"got executor={executor!r}")
     if isinstance(executor, cf.Executor):
         if isinstance(executor, InlineExecutor):
-            return ExecutorHandle(executor, "inline", None, 1)
+            return _inline_handle()
         workers = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
         return ExecutorHandle(executor, type(executor).__name__, 1, workers)
     if hasattr(executor, "get_executor") and hasattr(executor, "scheduler_info"):
         return _dask_handle(executor, [])
     if executor == "inline":
-        return ExecutorHandle(InlineExecutor(), "inline", None, 1)
+        return _inline_handle()
     if executor == "process":
+        from heron.study.shards import install_counter
+
         n = max_workers or os.cpu_count() or 1
         # spawn: workers never inherit a parent's running thread pools (fork is unsafe with them)
-        pool = cf.ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"))
+        ctx = multiprocessing.get_context("spawn")
+        counter = ctx.Value("q", 0)
+        pool = cf.ProcessPoolExecutor(n, mp_context=ctx, initializer=install_counter,
+                                      initargs=(counter,))
         return ExecutorHandle(pool, "process", 1, n,
-                              lambda: pool.shutdown(wait=True, cancel_futures=True))
+                              lambda: pool.shutdown(wait=True, cancel_futures=True), counter)
     if executor == "dask":
         try:
             from distributed import Client, LocalCluster

@@ -167,13 +167,26 @@ def _warm(handle, todo, spec, out_dir, prov_json, evaluator):
 def _drive(handle, todo, spec, out_dir, prov_json, evaluator, manifest, bar, stats, window):
     queue = list(reversed(todo))
     pending = {}
+    counter = handle.counter
+    shown = [counter.value if counter is not None else 0]
+
+    def tick():  # move the bar by the episodes workers finished since the last look
+        if counter is not None:
+            value = counter.value
+            bar.update(value - shown[0])
+            shown[0] = value
+
+    if hasattr(counter, "notify"):   # in-process shards: move the bar as each chunk finishes
+        counter.notify = tick
     try:
         while queue or pending:
             while queue and len(pending) < window:
                 shard = queue.pop()
                 task = make_task(spec, shard, out_dir, prov_json, handle.threads, evaluator)
                 pending[handle.executor.submit(run_shard, task)] = shard
-            finished, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
+            finished, _ = cf.wait(list(pending), timeout=None if counter is None else 0.25,
+                                  return_when=cf.FIRST_COMPLETED)
+            tick()
             for fut in finished:
                 shard = pending.pop(fut)
                 try:
@@ -186,7 +199,7 @@ def _drive(handle, todo, spec, out_dir, prov_json, evaluator, manifest, bar, sta
                                  ("rows", "rows"), ("bytes", "bytes"), ("events", "events"),
                                  ("episodes", "episodes")):
                     stats[key] += summary.get(src, 0)
-                bar.update(summary["episodes"])
+                bar.update(summary["episodes"] - summary.get("counted", 0))
     except BaseException:
         for fut in pending:
             fut.cancel()

@@ -146,17 +146,6 @@ def _timing(scenario: dict):
     return {cls: TickConfig(**fields) for cls, fields in scenario["timing"].items()}
 
 
-@lru_cache(maxsize=4)
-def _takes_as_arrays(evaluate) -> bool:
-    """Whether ``evaluate`` can skip building a DataFrame (``as_arrays=True``: NumPy columns)."""
-    import inspect
-
-    try:
-        return "as_arrays" in inspect.signature(evaluate).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 def _check_episodes(columns, task: dict) -> None:
     """The engine must return exactly episodes ``[start, start + count)`` of the study seed:
     a shard that silently ran other episodes would duplicate rows across shards."""
@@ -206,6 +195,46 @@ def warm_shard(task: dict, part=None) -> str:
     return engine
 
 
+# The episode counter of this worker's executor (``install_counter``): shards add the episodes
+# of each finished chunk, so the driver's progress bar moves within a shard.
+_COUNTER = None
+
+
+def install_counter(counter) -> None:
+    """Make ``run_shard`` report finished episodes to ``counter`` (a ``multiprocessing.Value``
+    shared with the driver, or an ``executors.LocalCounter``); the pool initializer."""
+    global _COUNTER
+    _COUNTER = counter
+
+
+def _counting():
+    """``(callback, counted)``: the ``progress`` callback of ``evaluate`` adding to this worker's
+    counter, and a one-item list holding how many episodes it has added."""
+    counted = [0]
+    counter = _COUNTER
+
+    def add(n: int) -> None:
+        with counter.get_lock():
+            counter.value += int(n)
+        counted[0] += int(n)
+        notify = getattr(counter, "notify", None)
+        if notify is not None:
+            notify()
+
+    return add, counted
+
+
+@lru_cache(maxsize=4)
+def _takes(evaluate, name: str) -> bool:
+    """Whether ``evaluate`` accepts the keyword ``name``."""
+    import inspect
+
+    try:
+        return name in inspect.signature(evaluate).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def shard_engine(task: dict) -> str:
     """The engine a task runs on: ``"sync"`` for baseline shards, else the study's engine."""
     return "sync" if task["scenario"]["mode"] == "sync" else task["engine"]
@@ -213,20 +242,25 @@ def shard_engine(task: dict) -> str:
 
 def run_shard(task: dict) -> dict:
     """Run one shard and write its file; returns ``{id, file, rows, episodes, bytes, kernel_s,
-    write_s}`` (seconds of wall time in the engine and in Arrow conversion + Parquet writing)."""
+    write_s, convert_s, counted, events}`` (seconds of wall time in the engine, in Arrow
+    conversion + Parquet writing and in conversion alone; ``counted``: episodes already reported
+    to the worker's counter)."""
     evaluate = import_object(task.get("evaluator") or DEFAULT_EVALUATOR)
     env = resolve_env(task["env_name"], task["env_kwargs"])
     policy = resolve_policy(task["policy"])
     scenario = task["scenario"]
     engine = shard_engine(task)
-    extra = {"as_arrays": True} if _takes_as_arrays(evaluate) else {}
+    extra = {"as_arrays": True} if _takes(evaluate, "as_arrays") else {}
+    counted = [0]
+    if _COUNTER is not None and _takes(evaluate, "progress"):
+        extra["progress"], counted = _counting()
     t0 = time.perf_counter()
     result = evaluate(env, policy, timing=_timing(scenario), n_episodes=task["count"],
                       seed=task["seed"], horizon=task["horizon"], engine=engine,
                       threads=task["threads"], episode_start=task["start"], **extra)
     t1 = time.perf_counter()
     schema = study_schema(task["axes"], task["provenance"])
-    columns = result.arrays if extra else result.episodes
+    columns = result.arrays if extra.get("as_arrays") else result.episodes
     _check_episodes(columns, task)
     table = episodes_to_table(columns, schema, mode=scenario["mode"],
                               preset=scenario["preset"], axes=scenario["axes"])
@@ -237,5 +271,5 @@ def run_shard(task: dict) -> dict:
     t2 = time.perf_counter()
     return {"id": task["id"], "file": task["file"], "rows": table.num_rows,
             "episodes": task["count"], "bytes": nbytes, "kernel_s": t1 - t0, "write_s": t2 - t1,
-            "convert_s": t_table - t1,
+            "convert_s": t_table - t1, "counted": counted[0],
             "events": int(result.stats.get("events", 0) or 0)}

@@ -146,3 +146,13 @@ def test_compile_kernels_compiles_without_running(engine, parts):
             compile_kernels(W1.env, "simple", engine=engine, parts=["physics"])
     with pytest.raises(ValueError, match="engine must be one of"):
         compile_kernels(W1.env, "simple", engine="turbo")
+
+
+@pytest.mark.parametrize("engine", ["batch", "sync"])
+def test_progress_reports_each_chunk(engine):
+    seen = []
+    evaluate(W1.env, "simple", timing=W1.timing, n_episodes=10, seed=1, chunk_size=3,
+             engine=engine, progress=seen.append)
+    assert seen == [3, 3, 3, 1]
+    with pytest.raises(TypeError, match="progress must be a callable"):
+        evaluate(W1.env, "simple", n_episodes=1, seed=1, progress=5)

@@ -75,3 +75,11 @@ def evaluate_failing(env, policy, **kwargs):
 def evaluate_ignoring_start(env, policy, *, episode_start=0, **kwargs):
     """A broken engine that always runs episodes from 0."""
     return evaluate(env, policy, episode_start=0, **kwargs)
+
+
+def evaluate_chunked(env, policy, *, n_episodes, progress=None, **kwargs):
+    """``evaluate`` reporting finished episodes in chunks of 2 through ``progress``."""
+    for done in range(0, n_episodes, 2):
+        if progress is not None:
+            progress(min(2, n_episodes - done))
+    return evaluate(env, policy, n_episodes=n_episodes, **kwargs)

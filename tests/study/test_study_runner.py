@@ -213,3 +213,42 @@ def test_an_engine_returning_other_episodes_is_caught(study_file, tmp_path):
                                            r" the engine returned episodes 0\.\.4"):
         run(study_file(n=10, shard=5), tmp_path / "out",
             evaluator="fake_engine:evaluate_ignoring_start")
+
+
+class _RecordingBar:
+    def __init__(self, total, initial):
+        self.total, self.n, self.steps = total, initial, []
+
+    def update(self, k):
+        if k:
+            self.steps.append(k)
+        self.n += k
+
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize("executor", ["inline", "process"])
+def test_progress_moves_chunk_by_chunk(study_file, tmp_path, monkeypatch, executor):
+    """The bar counts episodes as the engine's chunks finish, not only when a shard lands, and
+    ends exactly at the total (also when resuming)."""
+    import heron.study.runner as runner
+
+    bars = []
+    monkeypatch.setattr(runner, "_progress", lambda total, initial, quiet, desc: bars.append(
+        _RecordingBar(total, initial)) or bars[-1])
+    path = study_file(n=10, shard=5)
+    run(path, tmp_path / "out", executor=executor, evaluator="fake_engine:evaluate_chunked",
+        max_workers=2 if executor == "process" else None)
+    bar = bars[-1]
+    assert bar.n == bar.total == 120
+    if executor == "inline":   # in-process: every chunk moves the bar at once
+        assert set(bar.steps) == {1, 2} and len(bar.steps) == 72
+    else:                      # a pool: workers add to a shared counter the driver polls
+        with open(tmp_path / "out" / MANIFEST) as fh:
+            recs = [json.loads(line) for line in fh]
+        assert [r["counted"] for r in recs if r["type"] == "shard"] == [5] * 24
+    # a shard of an engine without ``progress`` is counted when it lands
+    run(path, tmp_path / "other", executor=executor, max_workers=2 if executor == "process"
+        else None)
+    assert bars[-1].n == 120 and set(bars[-1].steps) <= {5, 10, 15, 20, 25, 30}
