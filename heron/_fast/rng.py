@@ -98,6 +98,16 @@ _C4, _C5, _C6 = -2.549732539343734e00, 4.374664141464968e00, 2.938163982698783e0
 _D1, _D2, _D3 = 7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00
 _D4 = 3.754408661907416e00
 _P_LOW = 0.02425
+P_LOW = _P_LOW  # the central region of norm_ppf is [P_LOW, 1 - P_LOW]
+
+
+@njit(inline="always", cache=True)
+def norm_ppf_central(p):
+    """``norm_ppf`` for ``P_LOW <= p <= 1 - P_LOW`` (branch-free, so loops of it vectorise)."""
+    q = p - 0.5
+    r = q * q
+    return (((((_A1 * r + _A2) * r + _A3) * r + _A4) * r + _A5) * r + _A6) * q / \
+        (((((_B1 * r + _B2) * r + _B3) * r + _B4) * r + _B5) * r + 1.0)
 
 
 @njit(inline="always", cache=True)
@@ -111,10 +121,7 @@ def norm_ppf(p):
         q = math.sqrt(-2.0 * math.log1p(-p))
         return -(((((_C1 * q + _C2) * q + _C3) * q + _C4) * q + _C5) * q + _C6) / \
             ((((_D1 * q + _D2) * q + _D3) * q + _D4) * q + 1.0)
-    q = p - 0.5
-    r = q * q
-    return (((((_A1 * r + _A2) * r + _A3) * r + _A4) * r + _A5) * r + _A6) * q / \
-        (((((_B1 * r + _B2) * r + _B3) * r + _B4) * r + _B5) * r + 1.0)
+    return norm_ppf_central(p)
 
 
 @njit(inline="always", cache=True)

@@ -24,7 +24,10 @@ import numpy as np
 from numba import njit, prange
 
 from heron._fast.jitter import JITTER_NONE, JITTER_UNIFORM, MIN_INTERVAL, jitter_sample
-from heron._fast.rng import Q_ACT, Q_INTERVAL, Q_MSG, Q_OBS, normal, stream_key, uniform
+from heron._fast.rng import (
+    P_LOW, Q_ACT, Q_INTERVAL, Q_MSG, Q_OBS, norm_ppf, norm_ppf_central, normal, stream_key,
+    uniform, uniform_open,
+)
 
 jitter_sample_nb = njit(inline="always", cache=True)(jitter_sample)
 
@@ -43,6 +46,34 @@ def sample_nb(key, index, base, code, ratio, floor):
     return x if x > floor else floor
 
 
+SAMPLE_BLOCK = 32  # ticks sampled per block by fill_agent_nb
+
+
+@njit(cache=True, error_model="numpy")
+def sample_block_nb(key, k0, n, base, code, ratio, floor, out, p):
+    """``out[j] = sample_nb(key, k0 + j, base, code, ratio, floor)`` for ``j < n``, bit for bit,
+    in loops LLVM vectorises: the uniforms, then the central region of the normal quantile for
+    every variate, then the tails (about 5 %) one by one. ``p`` is scratch of length ``n``."""
+    if code == JITTER_NONE or base == 0.0:
+        for j in range(n):
+            out[j] = base
+        return
+    if code == JITTER_UNIFORM:
+        for j in range(n):
+            out[j] = uniform(key, k0 + j)
+    else:
+        for j in range(n):
+            p[j] = uniform_open(key, k0 + j)
+        for j in range(n):
+            out[j] = norm_ppf_central(p[j])
+        for j in range(n):
+            if p[j] < P_LOW or p[j] > 1.0 - P_LOW:
+                out[j] = norm_ppf(p[j])
+    for j in range(n):
+        x = jitter_sample_nb(base, code, ratio, out[j])
+        out[j] = x if x > floor else floor
+
+
 @njit(cache=True)
 def timing_sample_nb(seed, episode, agent, quantity, index, base, code, ratio, floor):
     """A single timing sample computed from scratch (for ``ScheduledTickConfig`` beyond the
@@ -52,50 +83,56 @@ def timing_sample_nb(seed, episode, agent, quantity, index, base, code, ratio, f
 
 
 @njit(cache=True)
-def fill_agent_nb(row, col0, cap, tm, seed, episode, agent, horizon, t_start, full):
+def fill_agent_nb(row, col0, cap, tm, seed, episode, agent, horizon, t_start, full, buf):
     """Fill one agent's ticks into ``row[col0:col0+cap]``: all ``cap`` of them when ``full``,
-    else up to the first tick after ``horizon`` (s; the kernels read no further). Returns the
-    number of ticks at or before ``horizon``. ``tm`` is the agent's ``agent_timing_dt`` record."""
+    else up to the first tick after ``horizon`` (s; the kernels read no further, and sampling
+    stops with the block of ``SAMPLE_BLOCK`` ticks holding it). Returns the number of ticks at or
+    before ``horizon``. ``tm`` is the agent's ``agent_timing_dt`` record; ``buf`` is scratch of
+    shape ``(5, SAMPLE_BLOCK)``."""
     code = tm.jitter_code
     ratio = tm.jitter_ratio
     fl = tm.min_delay
-    k_i = stream_key(seed, episode, agent, Q_INTERVAL)
-    k_o = stream_key(seed, episode, agent, Q_OBS)
-    k_a = stream_key(seed, episode, agent, Q_ACT)
-    k_m = stream_key(seed, episode, agent, Q_MSG)
-    keys = (k_i, k_o, k_a, k_m)
+    keys = (stream_key(seed, episode, agent, Q_INTERVAL), stream_key(seed, episode, agent, Q_OBS),
+            stream_key(seed, episode, agent, Q_ACT), stream_key(seed, episode, agent, Q_MSG))
     bases = (tm.tick_interval, tm.obs_delay, tm.act_delay, tm.msg_delay)
     floors = (MIN_INTERVAL, fl, fl, fl)
-    v = np.empty(4)
     t = tm.first_tick
     n = 0
     monotone = True
     s_prev = -np.inf
-    for k in range(cap):
-        r = row[col0 + k]
-        # one call site, four quantities: the inlined sampler is compiled once, not four times
-        for q in range(4):
-            v[q] = sample_nb(keys[q], k, bases[q], code, ratio, floors[q])
-        iv = v[0]
-        o = v[1]
-        r.t = t
-        r.interval = iv
-        r.obs = o
-        r.act = v[2]
-        r.msg = v[3]
-        s = t - o
-        if s < t_start:
-            s = t_start
-        r.s = s
-        r.obs_k = k
-        if t <= horizon:
-            n += 1
-            if s < s_prev:
-                monotone = False
-            s_prev = s
-        elif not full:
+    k0 = 0
+    while k0 < cap:
+        m = min(SAMPLE_BLOCK, cap - k0)
+        for q in range(4):  # one call site: the sampler is compiled once, not four times
+            sample_block_nb(keys[q], k0, m, bases[q], code, ratio, floors[q], buf[q], buf[4])
+        stop = False
+        for j in range(m):
+            k = k0 + j
+            r = row[col0 + k]
+            iv = buf[0, j]
+            o = buf[1, j]
+            r.t = t
+            r.interval = iv
+            r.obs = o
+            r.act = buf[2, j]
+            r.msg = buf[3, j]
+            s = t - o
+            if s < t_start:
+                s = t_start
+            r.s = s
+            r.obs_k = k
+            if t <= horizon:
+                n += 1
+                if s < s_prev:
+                    monotone = False
+                s_prev = s
+            elif not full:
+                stop = True
+                break
+            t = t + iv
+        if stop:
             break
-        t = t + iv
+        k0 += m
     if not monotone:
         svals = np.empty(n)
         for k in range(n):
@@ -129,10 +166,11 @@ def fill_row_nb(sched, n_ticks, need_more, lag, offsets, timing, seed, row, epis
     """Fill every agent of one episode row (see ``fill_schedule_nb``)."""
     need_more[row] = 0
     lag[row] = 0
+    buf = np.empty((5, SAMPLE_BLOCK))
     for i in range(timing.shape[0]):
         cap = offsets[i + 1] - offsets[i]
         n = fill_agent_nb(sched[row], offsets[i], cap, timing[i], seed, episode, i, horizon,
-                          t_start, full)
+                          t_start, full, buf)
         n_ticks[row, i] = n
         if n >= cap:
             need_more[row] = i + 1

@@ -167,3 +167,17 @@ def test_partial_fill_for_the_kernels_and_its_ring_lag():
             for k in range(n):   # samples taken (S <= T[k]) but not consumed (index > k)
                 lag = max(lag, int(np.sum(rec["s"][k + 1:] <= rec["t"][k])))
     assert part[3] == lag and lag >= 2
+
+
+@pytest.mark.parametrize("code", [0, 1, 2, 3])
+def test_block_sampler_equals_the_scalar_sampler_bit_for_bit(code):
+    from heron._fast.rng import stream_key
+    from heron._fast.schedule_nb import sample_block_nb, timing_sample_nb
+
+    n = 2000   # about 100 variates in the normal's tails
+    out, scratch = np.empty(n), np.empty(n)
+    sample_block_nb(stream_key(7, 3, 1, 2), 5, n, 0.8, code, 0.3, 0.05, out, scratch)
+    ref = [timing_sample_nb(7, 3, 1, 2, 5 + j, 0.8, code, 0.3, 0.05) for j in range(n)]
+    assert out.tobytes() == np.array(ref).tobytes()
+    if code:
+        assert len(np.unique(out)) > n // 2
