@@ -156,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--episodes", type=_positive_int, default=10_000,
                       help="episodes per scenario (default: %(default)s)")
     # process pool: on a fresh install its workers compile the sync and batch kernels at the same
-    # time (cold demo 34 s instead of 44 s in-process; 7.6 s once Numba's cache is warm)
+    # time (cold demo on a fresh install: 19 s; 6 s once Numba's cache is warm)
     common(demo, "process")
     demo.set_defaults(func=cmd_demo)
 
