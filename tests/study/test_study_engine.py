@@ -141,3 +141,51 @@ def test_warm_up_compiles_each_engine_piece_once_longest_first(tmp_path):
     other = _warm_plan(plan_shards(s), s, str(tmp_path), "{}", 1, "fake_engine:evaluate")
     assert [part for _, part in other] == [None, None]   # another evaluator: one episode each
     assert warm_jobs(other[0][0]) == [(other[0][0], None)]
+
+
+def test_dask_cluster_started_from_the_command_line(reference, tmp_path):
+    """A scheduler and a worker started as separate processes with the ``dask`` command (as on
+    a cluster), and ``heron run --executor dask --scheduler ADDRESS``: the same dataset."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+
+    distributed = pytest.importorskip("distributed")
+    dask_cmd = os.path.join(os.path.dirname(sys.executable), "dask")
+    if not os.path.exists(dask_cmd):
+        pytest.skip("the dask command is not installed next to this Python")
+    sched_file = tmp_path / "scheduler.json"
+    env = dict(os.environ, PYTHONSAFEPATH="1")
+    procs = [subprocess.Popen([dask_cmd, "scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--no-dashboard", "--scheduler-file", str(sched_file)],
+                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)]
+    try:
+        deadline = time.monotonic() + 60
+        while not sched_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        procs.append(subprocess.Popen(
+            [dask_cmd, "worker", "--scheduler-file", str(sched_file), "--nworkers", "1",
+             "--nthreads", "1", "--no-dashboard"], cwd=tmp_path, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        address = json.loads(sched_file.read_text())["address"]
+        with distributed.Client(address, timeout=60) as client:
+            client.wait_for_workers(1, timeout=60)
+        study = tmp_path / "engine.toml"
+        study.write_text(TOML.format(shard=15))
+        out = tmp_path / "cluster"
+        run = subprocess.run([sys.executable, "-m", "heron", "run", str(study), "--out", str(out),
+                              "--executor", "dask", "--scheduler", address, "--quiet"],
+                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stderr[-2000:]
+        pd.testing.assert_frame_equal(reference, load(out))
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
