@@ -118,6 +118,9 @@ def complete_decision(e, i, kind, idx, t, s, sched, offsets, timing, info, act_l
         m_delay = ooc_sample(timing, seed, episode, np.int64(i), np.int64(Q_OOC_MSG), tm.msg_delay,
                              np.int64(idx))
     R = ring_v.shape[3] - 1
+    # The effect and message rings below follow one rule on different fields. Written once as an
+    # inlined helper, W1 ran 5 % slower (94-100k against 101-104k episodes/s, same session), so
+    # the two blocks stay side by side: change them together.
     if inf.actuates != 0:
         if a.eff_tail - a.eff_head >= R:
             c.status = ERR_RING
