@@ -11,5 +11,5 @@ from heron.batch.env import AgentSpec, BatchEnv
 from heron.batch.evaluate import compile_kernels, evaluate, iter_chunks
 from heron.batch.schedule import ScheduledTickConfig, Schedule, build_schedule
 
-__all__ = ["evaluate", "iter_chunks", "compile_kernels", "build_schedule", "Schedule", "ScheduledTickConfig",
-           "BatchEnv", "AgentSpec"]
+__all__ = ["evaluate", "iter_chunks", "compile_kernels", "build_schedule", "Schedule",
+           "ScheduledTickConfig", "BatchEnv", "AgentSpec"]

@@ -14,8 +14,8 @@ chunk_size=None, threads=None, episode_start=0, as_arrays=False, progress=None)`
 * ``policy``: a policy (name, ``CompiledPolicy``, ``BatchedPolicy`` or callable) for every agent,
   or a dict keyed by agent class (``"field"``, ``"coordinator"``) or agent id.
 * ``threads``: Numba threads over episodes (default: Numba's default for compiled policies, 1
-  when a Python policy is involved); ``chunk_size`` default 4096 (1024 with Python policies), lowered so a chunk's schedule fits
-  256 MB (``SCHEDULE_BUDGET``).
+  when a Python policy is involved); ``chunk_size`` default 4096 (1024 with Python policies),
+  lowered so a chunk's schedule fits 256 MB (``SCHEDULE_BUDGET``).
 
 ``iter_chunks(...)`` yields each chunk's NumPy columns without keeping them (for streaming a
 million episodes to Parquet with bounded memory).
