@@ -10,8 +10,10 @@ import inspect
 import itertools
 import json
 import math
+import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -202,7 +204,14 @@ def _run_timeraw(code):
     if cold in setup:
         compile(cold, "<cold-cache setup>", "exec")  # (exec here would leak into os.environ)
         setup = setup.replace(cold, "")
-    seconds = _SeparateProcessTimer(lambda: (stmt, setup)).timeit(1)
+    # asv runs the code with ``python -c`` in the working directory; outside the checkout, so
+    # Python 3.10 (no PYTHONSAFEPATH) imports the installed heron, not the uncompiled tree
+    here = os.getcwd()
+    os.chdir(tempfile.gettempdir())
+    try:
+        seconds = _SeparateProcessTimer(lambda: (stmt, setup)).timeit(1)
+    finally:
+        os.chdir(here)
     assert seconds > 0
 
 

@@ -47,13 +47,16 @@ def done_study(tmp_path):
     return path, out
 
 
-def test_import_is_light_and_help_works():
+def test_import_is_light_and_help_works(tmp_path):
     code = ("import sys, heron.cli; heavy = [m for m in ('numpy', 'pandas', 'pyarrow', "
             "'matplotlib', 'numba') if m in sys.modules]; print(heavy)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # cwd outside the checkout: on Python 3.10 (no PYTHONSAFEPATH) -c and -m put the working
+    # directory first on sys.path, and the checkout's uncompiled heron/ would shadow the install
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=tmp_path)
     assert out.stdout.strip() == "[]"
     helped = subprocess.run([sys.executable, "-m", "heron", "--help"], capture_output=True,
-                            text=True)
+                            text=True, cwd=tmp_path)
     assert helped.returncode == 0
     for cmd in ("demo", "run", "report", "presets", "bench"):
         assert cmd in helped.stdout
@@ -161,7 +164,7 @@ def test_ctrl_c_then_resume(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         p for p in (STUDY, os.environ.get("PYTHONPATH")) if p))
     proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     manifest = out / "manifest.jsonl"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -175,7 +178,8 @@ def test_ctrl_c_then_resume(tmp_path):
     assert "run the same command again to resume" in err
     done = manifest.read_text().count('"shard"')
     assert 4 <= done < 2 * 5 * 20 and '"complete"' not in manifest.read_text()
-    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120,
+                           cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert f"{done} shard(s) already done" in again.stdout
     ref = tmp_path / "ref.toml"

@@ -114,7 +114,7 @@ def test_resume_after_kill_9(study_file, tmp_path, fake_env):
               f"run_study({path!r}, {str(out)!r}, executor='process', max_workers=2, "
               f"evaluator='fake_engine:evaluate_slow', quiet=True)\n")
     proc = subprocess.Popen([sys.executable, "-c", script], env=fake_env,
-                            start_new_session=True)
+                            start_new_session=True, cwd=tmp_path)  # outside the checkout
     manifest = out / MANIFEST
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
