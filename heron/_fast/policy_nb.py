@@ -47,7 +47,8 @@ _TANH_CLAMP = 20.0  # tanh(20) rounds to 1.0 in float64
 @njit(cache=True, fastmath={"contract"}, error_model="numpy")
 def tanh_inplace_nb(x, n):
     """``x[:n] = tanh(x[:n])``, within 2.3e-16 (absolute) of ``math.tanh``; +-1 beyond +-20,
-    NaN for NaN. Vectorised by LLVM: about 1.7 ns per value against 5 ns for libm's ``tanh``."""
+    NaN for NaN. Vectorised by LLVM: about 1.7 ns per value in a 32-wide layer, against 5-6 ns
+    for a scalar tanh."""
     for a in range(n):
         xa = x[a]
         y = min(2.0 * abs(xa), 2.0 * _TANH_CLAMP)
@@ -64,7 +65,8 @@ def tanh_inplace_nb(x, n):
 def mlp_nb(params, off, obs, n_obs, out, n_act):
     """The tanh MLP of ``POLICY_MLP`` (layout in the module docstring). Dot products first (on
     contiguous slices, so LLVM vectorises them), then the layer's tanh (``tanh_inplace_nb``,
-    vectorised): about 0.25 us for the 2 x 32 tracking MLP."""
+    vectorised): about 0.34 us per decision of the 2 x 32 tracking MLP (0.57 us with a scalar
+    tanh), timed over a loop of a million decisions."""
     buf = np.empty(2 * MLP_MAX_WIDTH)
     for j in range(n_obs):
         buf[j] = obs[j]
