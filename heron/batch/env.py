@@ -122,6 +122,15 @@ class BatchEnv:
                 return i
         raise ValueError(f"unknown agent id {agent_id!r}; valid ids: {self.agent_ids}")
 
+    def check_keys(self, mapping: dict, name: str, noun: str = "key(s)") -> None:
+        """ValueError unless every key of ``mapping`` (argument ``name``, e.g. a policy or timing
+        dict) is an agent id or an agent class."""
+        valid = set(self.agent_ids) | set(AGENT_CLASSES)
+        unknown = [k for k in mapping if k not in valid]
+        if unknown:
+            raise ValueError(f"{name} has unknown {noun} {unknown}; valid agent ids: "
+                             f"{self.agent_ids}; valid classes: {list(AGENT_CLASSES)}")
+
     def children(self, i: int) -> list:
         """Indices of the agents whose parent is agent ``i``."""
         return [j for j, a in enumerate(self.agents) if a.parent == i]

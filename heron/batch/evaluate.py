@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from heron.batch.env import AGENT_CLASSES, BatchEnv
+from heron.batch.env import BatchEnv
 from heron.batch.result import EvaluationResult, chunk_columns, concat_columns
 
 ENGINES = ("batch", "sync", "interactive")
@@ -76,11 +76,7 @@ def resolve_policies(env: BatchEnv, policy) -> list:
     if policy is None:
         policy = env.default_policy
     if isinstance(policy, dict):
-        valid = set(env.agent_ids) | set(AGENT_CLASSES)
-        unknown = [k for k in policy if k not in valid]
-        if unknown:
-            raise ValueError(f"policy has unknown key(s) {unknown}; valid agent ids: "
-                             f"{env.agent_ids}; valid classes: {list(AGENT_CLASSES)}")
+        env.check_keys(policy, "policy")
         cache: dict = {}
         out = []
         for a in env.agents:

@@ -142,11 +142,7 @@ class PerObservationPolicy(Policy):
         if isinstance(policy, CompiledPolicy):
             from heron._fast.policy_nb import act_nb
 
-            if policy.obs_dim not in (-1, self.n_obs) or policy.act_dim not in (-1, self.n_act):
-                raise ValueError(
-                    f"policy {policy.name!r} for agent {agent_spec.id!r} expects obs_dim="
-                    f"{policy.obs_dim}, act_dim={policy.act_dim}; the agent has obs_dim="
-                    f"{self.n_obs}, act_dim={self.n_act}")
+            policy.check_dims(agent_spec.id, self.n_obs, self.n_act)
             self._kernel = act_nb
             self._kind = int(policy.kind)
             self._params = np.ascontiguousarray(policy.params, dtype=np.float64)

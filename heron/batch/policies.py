@@ -38,6 +38,13 @@ class CompiledPolicy:
     def to_config(self) -> dict:
         return {"name": self.name, "type": "compiled"}
 
+    def check_dims(self, agent_id: str, obs_dim: int, act_dim: int) -> None:
+        """ValueError naming the agent when the policy's dimensions do not fit it."""
+        if self.obs_dim not in (-1, obs_dim) or self.act_dim not in (-1, act_dim):
+            raise ValueError(
+                f"policy {self.name!r} for agent {agent_id!r} expects obs_dim={self.obs_dim}, "
+                f"act_dim={self.act_dim}; the agent has obs_dim={obs_dim}, act_dim={act_dim}")
+
 
 @dataclass(frozen=True)
 class BatchedPolicy:

@@ -68,11 +68,7 @@ def build_plan(env, policies: list, timing_arr: np.ndarray, seed: int, horizon: 
         act_lo[i, :a.act_dim] = a.act_low
         act_hi[i, :a.act_dim] = a.act_high
         if isinstance(pol, CompiledPolicy):
-            if pol.obs_dim not in (-1, a.obs_dim) or pol.act_dim not in (-1, a.act_dim):
-                raise ValueError(
-                    f"policy {pol.name!r} for agent {a.id!r} expects obs_dim={pol.obs_dim}, "
-                    f"act_dim={pol.act_dim}; the agent has obs_dim={a.obs_dim}, "
-                    f"act_dim={a.act_dim}")
+            pol.check_dims(a.id, a.obs_dim, a.act_dim)
             info[i]["policy_kind"] = pol.kind
             info[i]["policy_offset"] = offset
             params.append(pol.params)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from heron._fast.dtypes import agent_timing_dt
-from heron.batch.env import AGENT_CLASSES, BatchEnv
+from heron.batch.env import BatchEnv
 
 
 def _as_tick_config(value, where: str):
@@ -43,11 +43,7 @@ def resolve_timing(env: BatchEnv, timing=None) -> list:
         raise TypeError(f"timing must be None, a TickConfig or a dict keyed by agent id or class; "
                         f"got {type(timing).__name__} {timing!r}")
     if isinstance(timing, dict):
-        valid = set(env.agent_ids) | set(AGENT_CLASSES)
-        unknown = [k for k in timing if k not in valid]
-        if unknown:
-            raise ValueError(f"timing has unknown agent id(s) {unknown}; valid agent ids: "
-                             f"{env.agent_ids}; valid classes: {list(AGENT_CLASSES)}")
+        env.check_keys(timing, "timing", "agent id(s)")
     out = []
     for a in env.agents:
         tc = None

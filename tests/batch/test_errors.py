@@ -106,8 +106,10 @@ def test_python_policy_out_of_range():
 def test_compiled_policy_out_of_range_and_dims():
     with pytest.raises(ValueError, match="outside the agent's range in episode 0"):
         evaluate(ENV, linear(np.zeros((1, 1)), [2.0]), n_episodes=2, seed=1)
-    with pytest.raises(ValueError, match="expects obs_dim=3"):
-        evaluate(ENV, linear(np.zeros((1, 3)), [0.0]), n_episodes=2, seed=1)
+    for engine in ("batch", "interactive"):
+        with pytest.raises(ValueError, match="for agent 'battery_1' expects obs_dim=3, act_dim=1;"
+                                             " the agent has obs_dim=1, act_dim=1"):
+            evaluate(ENV, linear(np.zeros((1, 3)), [0.0]), n_episodes=2, seed=1, engine=engine)
 
 
 def test_compiled_functions_detected_as_plain_njit():
