@@ -1,4 +1,4 @@
-"""Measure the study layer's overhead on a large W1 study (performance.md, "results" targets).
+"""Measure the study layer's overhead on a large W1 study (docs/performance.md, "results" targets).
 
     python examples/measure_study_performance.py [--episodes 1000000] [--executor inline]
                                                  [--shard-size 100000] [--out DIR]
@@ -133,11 +133,12 @@ def write_only(shard_size: int, repeats: int = 15) -> int:
     from heron.study.dataset import dictionary_columns, episodes_to_table, study_schema, \
         write_atomic
 
-    cols = evaluate(battery_fleet(n_batteries=2), "simple", n_episodes=shard_size, seed=7,
-                    engine="sync", as_arrays=True).arrays
+    env = battery_fleet(n_batteries=2)
+    cols = evaluate(env, "simple", n_episodes=shard_size, seed=7, engine="sync",
+                    as_arrays=True).arrays
     axes = ["jitter_ratio", "act_delay"]
-    schema = study_schema(axes, '{"provenance": "' + "x" * 4000 + '"}')
-    low = dictionary_columns(axes)
+    schema = study_schema(axes, '{"provenance": "' + "x" * 4000 + '"}', env.metric_names)
+    low = dictionary_columns(axes, env.metric_names)
     out = tempfile.mkdtemp(prefix="heron-write-")
     convert, write, cpu = [], [], []
     for i in range(repeats):

@@ -1,5 +1,5 @@
-"""The canonical workloads of ``performance.md``, defined once: used by ``heron bench``, the asv
-suite and the tests.
+"""The canonical workloads of ``docs/performance.md``, defined once: used by ``heron bench``,
+the asv suite and the tests.
 
 * ``W3`` (``scheduler-raw``): 1000 agents ticking through ``EventScheduler`` for 1000 s.
 * ``W1`` (``battery-2``) and ``W2`` (``microgrid-8``): batch-engine workloads, ``w1()`` / ``w2()``

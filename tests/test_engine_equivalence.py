@@ -1,5 +1,5 @@
-"""The two engines agree (timing-model.md: "two paths given the same timing samples must produce
-the same episode, to floating-point round-off").
+"""The two engines agree (docs/timing-model.md: two paths given the same timing samples produce
+the same episode, to floating-point round-off).
 
 The batch engine (``evaluate``, compiled kernels) and the interactive engine (``run_interactive``:
 Python agents on ``PettingZooParallelEnv``, one episode at a time, replaying the same schedules)
@@ -139,7 +139,7 @@ def test_replaying_the_schedule_with_scheduled_tick_configs():
     policy = {"field": "tracking_mlp", "coordinator": "setpoint"}
     batch = evaluate(env, policy, timing=timing, n_episodes=1, seed=5, episode_start=2,
                      as_arrays=True).arrays
-    from heron.batch.evaluate import resolve_policies
+    from heron.batch.arguments import resolve_policies
     from heron.batch.interactive import PerObservationPolicy, _Episode
 
     sch = build_schedule(env, timing, n_episodes=1, seed=5, episode_start=2)

@@ -9,7 +9,7 @@ from pathlib import Path
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "05_event_driven_testing.py"
 
 TICKCONFIG_SAMPLES = [(1.030, 0.090, 0.215), (1.094, 0.080, 0.174), (1.013, 0.097, 0.200),
-                      (0.915, 0.109, 0.216), (1.007, 0.111, 0.209)]  # timing-model.md s. 2
+                      (0.915, 0.109, 0.216), (1.007, 0.111, 0.209)]  # docs/timing-model.md s. 2
 
 
 def _png_size(path: Path):

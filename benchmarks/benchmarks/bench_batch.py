@@ -121,3 +121,45 @@ class W2Batch:
         return rate(self._run, self.n_episodes)
 
     track_episodes_per_s.unit = "episodes/s"
+
+
+class W1UserPolicy:
+    """W1 with a 1-32-32-1 tanh MLP: the built-in compiled MLP against the same MLP written by a
+    user as an ``@njit`` function (``heron.batch.policies.compiled``), compiled into the kernel:
+    with heron's public layer functions (``user_njit_mlp``) and with plain loops over
+    ``math.tanh`` (``user_loops_mlp``). Target: the user's within 15% of the built-in's
+    episodes/s (``track_user_over_builtin``: ``user_njit_mlp`` over ``builtin_mlp``)."""
+
+    params = [["builtin_mlp", "user_njit_mlp", "user_loops_mlp"]]
+    param_names = ["policy"]
+    n_episodes = 20_000
+    number = 1
+    repeat = (3, 5, 60.0)
+    warmup_time = 0.0
+    timeout = 600
+
+    def setup(self, policy):
+        from heron.bench.user_policy import w1_mlp_policies
+
+        self.w = workloads.w1()
+        self.policies = w1_mlp_policies()
+        self.policy = self.policies[policy]
+        self.kw = evaluate_kwargs(self.w)
+        for p in self.policies.values():
+            warm_up(self.w, p, self.n_episodes)
+
+    def _run(self, policy=None):
+        return evaluate(self.w.env, policy or self.policy, n_episodes=self.n_episodes, **self.kw)
+
+    def track_episodes_per_s(self, policy):
+        return rate(self._run, self.n_episodes)
+
+    track_episodes_per_s.unit = "episodes/s"
+
+    def track_user_over_builtin(self, policy):
+        """Episodes/s of the user's MLP over the built-in's, measured in one run."""
+        user = rate(lambda: self._run(self.policies["user_njit_mlp"]), self.n_episodes)
+        builtin = rate(lambda: self._run(self.policies["builtin_mlp"]), self.n_episodes)
+        return user / builtin
+
+    track_user_over_builtin.unit = "ratio"

@@ -3,8 +3,9 @@ from Numba kernels (``heap_push_nb`` / ``heap_pop_nb``).
 
 Three patterns (``heron.bench.heap_throughput``): fill-drain (push n, pop n), hold (steady size m,
 pop one and push it back, as a scheduler with m pending events does) and, from Numba only, ticks
-(performance.md's heap anchor: agents ticking with effects). One unit = one push + one pop (ticks:
-one event = one pop, with one push per event on average). Kernels compile in ``setup()``, never in a timed body.
+(the heap anchor workload of docs/performance.md: agents ticking with effects). One unit = one
+push + one pop (ticks: one event = one pop, with one push per event on average). Kernels compile in
+``setup()``, never in a timed body.
 """
 from heron.bench import heap_throughput as ht
 
@@ -125,8 +126,9 @@ class HeapHoldFromNumba:
 
 
 class HeapTicksFromNumba:
-    """performance.md's heap anchor workload in a Numba kernel: ``n_agents`` agents ticking every
-    second (10 % jitter), each tick queueing its effect and the next tick; ``ticks`` ticks."""
+    """The heap anchor workload of docs/performance.md in a Numba kernel: ``n_agents`` agents
+    ticking every second (10 % jitter), each tick queueing its effect and the next tick; ``ticks``
+    ticks."""
 
     params = [[100, 1_000]]
     param_names = ["n_agents"]

@@ -26,9 +26,9 @@ class ParquetWrite:
 
     def setup(self):
         self.df = datasets.episode_rows(self.n_rows // 2, n_agents=2)
-        self.schema = ds.study_schema(list(AXES), "{}")
+        self.schema = ds.study_schema(list(AXES), "{}", metrics=datasets.METRICS)
         self.table = self._to_table()
-        self.dictionary = ds.dictionary_columns(list(AXES))
+        self.dictionary = ds.dictionary_columns(list(AXES), datasets.METRICS)
         self.out = tempfile.mkdtemp(prefix="heron-asv-parquet-")
         self.count = 0
 

@@ -7,7 +7,7 @@ the smoke test (``tests/test_bench.py``) can shrink them.
 """
 from __future__ import annotations
 
-# W3 as defined in performance.md: 1000 agents x 1000 s of 1 s ticks = about 1 M events.
+# W3 as defined in docs/performance.md: 1000 agents x 1000 s of 1 s ticks = about 1 M events.
 W3_AGENTS = 1000
 W3_T_END = 1000.0  # seconds of simulated time
 

@@ -14,7 +14,7 @@ heap_event_dt = np.dtype(
 )
 
 # Event classes of the timing contract, in tie-break order at one timestamp
-# (timing-model.md section 4): lower code runs first.
+# (docs/timing-model.md section 4): lower code runs first.
 EV_OBS_SAMPLE = 0
 EV_TICK = 1
 EV_MSG_DELIVERY = 2
@@ -86,7 +86,7 @@ episode_cursor_dt = np.dtype(
     [("t", "f8"), ("status", "i8"), ("reward_m", "i8"), ("heap_size", "i8"), ("heap_seq", "i8"),
      ("events", "i8"), ("dec_agent", "i8"), ("dec_kind", "i8"), ("dec_t", "f8"), ("dec_s", "f8"),
      ("err_code", "i8"), ("err_agent", "i8"), ("phase", "i8"), ("n_trace", "i8"),
-     ("n_pending", "i8")],
+     ("n_pending", "i8"), ("err_index", "i8"), ("err_value", "f8")],
     align=True,
 )
 
@@ -98,7 +98,7 @@ agent_cursor_dt = np.dtype(
      ("ooc_count", "i8"), ("inbox", "f8"),
      ("ret", "f8"), ("n_ticks", "i8"), ("n_effects", "i8"), ("n_messages", "i8"),
      ("obs_stale_sum", "f8"), ("obs_stale_max", "f8"), ("act_stale_sum", "f8"),
-     ("act_stale_max", "f8"), ("outside", "f8"),
+     ("act_stale_max", "f8"),
      ("dec_pending", "i8"), ("dec_kind", "i8"), ("dec_idx", "i8"), ("dec_t", "f8"),
      ("dec_s", "f8")],
     align=True,
@@ -106,18 +106,13 @@ agent_cursor_dt = np.dtype(
 
 # Static description of one agent for the kernels: parent (-1: none), slot in the parent's
 # message, env observation width, whether it actuates / sends messages, action width, policy,
-# whether its trigger may raise alarms.
+# whether its trigger may raise alarms; a user policy's slot (which compiled function) and number of
+# parameters; whether out-of-range actions are clipped (1) instead of refused (0).
 agent_info_dt = np.dtype(
     [("parent", "i8"), ("child_slot", "i8"), ("obs_env_dim", "i8"), ("msg_in", "i8"),
      ("actuates", "i8"), ("sends", "i8"), ("act_dim", "i8"), ("policy_kind", "i8"),
-     ("policy_offset", "i8"), ("alarms", "i8")],
-    align=True,
-)
-
-# One battery of the battery fleet (heron._fast.battery_nb): state of charge (fraction),
-# actuator (normalised action in [-1, 1]), seconds spent outside the SOC band, alarm armed flag.
-battery_unit_dt = np.dtype(
-    [("soc", "f8"), ("act", "f8"), ("outside", "f8"), ("armed", "i8")],
+     ("policy_offset", "i8"), ("alarms", "i8"), ("policy_slot", "i8"), ("policy_n_params", "i8"),
+     ("clip", "i8")],
     align=True,
 )
 

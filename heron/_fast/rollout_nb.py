@@ -2,10 +2,13 @@
 
 The functions here are plain Python templates: they call the env protocol through the global
 names ``env_init``, ``env_observe``, ``env_effect``, ``env_advance``, ``env_reward``,
-``env_trigger``, ``env_disturb`` and ``env_outside``, which ``specialise`` binds to one env's
-compiled functions (and compiles with ``cache=CACHE``, inlining them).
+``env_trigger``, ``env_disturb`` and ``env_metrics``, and policies through ``policy_act``,
+which ``specialise`` binds to one env's compiled functions and its user policies (and compiles
+with ``cache=CACHE``, inlining them). ``p_all[0]`` is the env's parameters ``p`` (a record of
+named fields, or a float64 array); ``met[e, i]`` receives agent ``i``'s metrics when episode
+``e`` ends; ``mem[e, i]`` is the memory of agent ``i``'s policy (zero at the start).
 
-Timing contract (timing-model.md s.3-4), per episode:
+Timing contract (docs/timing-model.md s.3-4), per episode:
 
 * observation samples at ``S[k]`` snapshot ``env_observe`` into the agent's ring slot ``k % R``;
 * tick ``k`` at ``T[k]``: the policy sees that snapshot plus the latest delivered message;
@@ -47,7 +50,7 @@ from heron._fast.dtypes import (
     ST_NEW, ST_RUN, ST_WAIT,
 )
 from heron._fast.heap_nb import heap_pop_nb, heap_push_nb
-from heron._fast.policy_nb import POLICY_PYTHON, act_nb, action_ok_nb
+from heron._fast.policy_nb import POLICY_PYTHON, action_ok_nb
 from heron._fast.rng import (
     ENV_AGENT, Q_DISTURB_TIME, Q_OOC_ACT, Q_OOC_MSG, Q_OOC_OBS, stream_key, uniform,
 )
@@ -105,7 +108,7 @@ def complete_decision(e, i, kind, idx, t, s, sched, offsets, timing, info, act_l
     a = acur[e, i]
     inf = info[i]
     n_act = inf.act_dim
-    if not action_ok_nb(c, i, act_b[e, i], act_lo[i], act_hi[i], n_act):
+    if not action_ok_nb(c, i, act_b[e, i], act_lo[i], act_hi[i], n_act, inf.clip):
         return False
     if kind == 0:
         r = sched[e, offsets[i] + idx]
@@ -205,25 +208,26 @@ def load_obs(e, i, slot, info, acur, ring_v, ring_t, obs_b):
         obs_b[e, i, d] = acur[e, i].inbox
 
 
-def finish(e, horizon, p, st, cur, acur):
+def finish(e, horizon, p, st, cur, acur, met):
     c = cur[e]
     if c.t < horizon:
         env_advance(st, e, p, horizon - c.t)  # noqa: F821
         c.t = horizon
     for i in range(acur.shape[1]):
-        acur[e, i].outside = env_outside(st, e, p, i)  # noqa: F821
+        env_metrics(st, e, p, i, met[e, i])  # noqa: F821
     c.status = ST_DONE
 
 
-def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p, st, cur, acur,
-                ring_v, ring_t, heap, pop_b, obs_b, act_b, trace, heads, seed, episode_start,
-                horizon, dt, n_rewards, t_start, dist_mean):
+def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p_all, st, cur,
+                acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, met, mem, trace, heads, seed,
+                episode_start, horizon, dt, n_rewards, t_start, dist_mean):
     """Advance episode row ``e`` until it ends, pauses for a Python decision, or fails.
 
     ``heads[e]`` caches the next time of every regular stream in tie order (class-major,
     agent-minor: observation samples, ticks, deliveries, effects of agents ``0..n-1``, then the
     reward clock), so a strict ``<`` scan picks the event the contract runs first."""
     c = cur[e]
+    p = p_all[0]
     episode = episode_start + e
     n_agents = info.shape[0]
     R = ring_v.shape[3] - 1
@@ -312,7 +316,7 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
                 c.status = ST_WAIT
                 return
         if bt > horizon:
-            finish(e, horizon, p, st, cur, acur)
+            finish(e, horizon, p, st, cur, acur, met)
             return
         if bt > c.t:
             env_advance(st, e, p, bt - c.t)  # noqa: F821
@@ -447,39 +451,43 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
                 if bnd < c.dec_t:
                     c.dec_t = bnd
             else:
-                act_nb(inf.policy_kind, pol, inf.policy_offset, obs_b[e, i],
-                       inf.obs_env_dim + inf.msg_in, act_b[e, i], inf.act_dim)
+                policy_act(inf.policy_kind, inf.policy_slot, pol,  # noqa: F821
+                           inf.policy_offset, inf.policy_n_params, obs_b[e, i],
+                           inf.obs_env_dim + inf.msg_in, act_b[e, i], inf.act_dim, mem[e, i], bt)
                 a.dec_pending = 2
                 need = True
 
 
-def run_block(e0, e1, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p, st, cur,
-              acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, trace, heads, seed, episode_start,
-              horizon, dt, n_rewards, t_start, dist_mean):
-    """Run episode rows ``e0 .. e1-1`` (one call per block keeps call overhead, and the
-    reference counting of the many array arguments, off the per-episode path)."""
+def run_block(b, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p, st, cur,
+              acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, met, mem, trace, heads, seed,
+              episode_start, horizon, dt, n_rewards, t_start, dist_mean):
+    """Run the episode rows of block ``b`` (one call per block keeps call overhead, and the
+    reference counting of the many array arguments, off the per-episode path). At most 30
+    arguments here and in every template: CPython compiles a call with more into a ``*args``
+    call, which Numba cannot inline."""
+    e0 = b * BLOCK
+    e1 = e0 + BLOCK
+    if e1 > cur.shape[0]:
+        e1 = cur.shape[0]
     for e in range(e0, e1):
         if cur[e].status <= ST_WAIT and cur[e].status >= ST_NEW:
             run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p, st,
-                        cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, trace, heads, seed,
-                        episode_start, horizon, dt, n_rewards, t_start, dist_mean)
+                        cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, met, mem, trace,
+                        heads, seed, episode_start, horizon, dt, n_rewards, t_start, dist_mean)
 
 
 def rollout_kernel(sch, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p, st, cur, acur,
-                   ring_v, ring_t, heap, pop_b, obs_b, act_b, trace, heads, seed, episode_start,
-                   horizon, dt, n_rewards, t_start, dist_mean):
+                   ring_v, ring_t, heap, pop_b, obs_b, act_b, met, mem, trace, heads, seed,
+                   episode_start, horizon, dt, n_rewards, t_start, dist_mean):
     """Run every episode row of the chunk (blocks of ``BLOCK`` rows in parallel) until done,
     paused or failed. Returns the number of rows waiting for a Python decision."""
     n = cur.shape[0]
     n_blocks = (n + BLOCK - 1) // BLOCK
     for b_u in prange(n_blocks):
         b = np.int64(b_u)
-        e1 = (b + 1) * BLOCK
-        if e1 > n:
-            e1 = n
-        run_block(b * BLOCK, e1, sch, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p, st,
-                  cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, trace, heads, seed,
-                  episode_start, horizon, dt, n_rewards, t_start, dist_mean)
+        run_block(b, sch, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p, st,
+                  cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, met, mem, trace, heads,
+                  seed, episode_start, horizon, dt, n_rewards, t_start, dist_mean)
     waiting = 0
     for e in range(n):
         if cur[e].status == ST_WAIT:

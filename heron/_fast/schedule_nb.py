@@ -1,6 +1,6 @@
 """Schedule kernels: every agent's tick times and delay samples for a chunk of episodes.
 
-Contract (timing-model.md s.2-3). For episode ``e`` (global index ``episode_start + row``), agent
+Contract (docs/timing-model.md s.2-3). For episode ``e`` (global index ``episode_start + row``), agent
 ``i`` and tick ``k``:
 
 * the samples ``I[k], O[k], A[k], M[k]`` are ``sample_nb(key_q, k, base_q, code, ratio, floor)``

@@ -1,11 +1,21 @@
-"""Bind kernel templates to one env's compiled functions, keeping Numba's on-disk cache.
+"""Bind kernel templates to one env's (and its user policies') compiled functions.
 
-Kernel templates (``rollout_nb``, ``sync_nb``) call the env protocol through global names
-(``env_init``, ``env_observe``, ...). ``specialise(module, key, functions)`` copies each template
-function with a globals dict in which those names are the env's dispatchers and compiles the copies
-with ``njit(cache=CACHE)``. Each copy gets the qualified name ``<template>__<key>``, so every env has
-its own cache entries (``key`` must identify the env's function set), and the env functions are
-inlined by LLVM like any other global ``@njit`` callee. Results are memoised per (module, key).
+Kernel templates (``rollout_nb``, ``sync_nb``) call the env through global names (``env_init``,
+``env_observe``, ..., ``env_metrics``) and policies through ``policy_act``.
+``specialise(module, key, functions, metrics, user_policies)`` copies each template function with
+a globals dict in which those names are bound, and compiles the copies with ``njit(cache=CACHE)``.
+
+* The env's functions are bound as fresh copies (``heron.batch.codegraph.fresh_copy``): the
+  kernel never links a callee compiled from an older version of the user's code.
+* ``env_metrics(st, e, p, agent, out)`` is generated: ``out[m] = metric_m(st, e, p, agent)``.
+* ``policy_act(kind, slot, params, off, n_par, obs, n_obs, out, n_act, mem, t)`` is generated:
+  user policy ``slot`` (kind ``POLICY_USER``) is called as ``fn(obs, act, params, memory, t)``
+  (or with its first 2, 3 or 4 of those arguments); other kinds go to ``policy_nb.act_nb``.
+
+Each copy gets the qualified name ``<template>__<key>``; ``key`` must identify the function set
+(``BatchEnv.code_key`` fingerprints the code), so every version of an env has its own Numba cache
+entries, and an unchanged env loads its kernel from the cache. Results are memoised per
+``(module, key)`` in the process.
 """
 from __future__ import annotations
 
@@ -15,23 +25,63 @@ import types as pytypes
 from numba import njit
 
 from heron._fast.heap_nb import CACHE
-
-ENV_NAMES = ("init", "observe", "effect", "advance", "reward", "trigger", "disturb", "outside")
+from heron._fast.policy_nb import POLICY_USER, act_nb
 
 _MEMO: dict = {}
+_POLICY_ARGS = ("obs[:n_obs]", "out[:n_act]", "params[off:off + n_par]", "mem", "t")
 
 
-def specialise(module, key: str, functions: dict):
-    """Return ``module.ENTRY`` compiled against ``functions`` (dict ``name -> njit dispatcher``
-    for every name in ``ENV_NAMES``); cached per ``(module, key)``."""
+def _compile_source(name: str, src: str, glb: dict):
+    code = compile(src, f"<heron generated {name}>", "exec")
+    ns: dict = {}
+    exec(code, glb, ns)  # noqa: S102 - source generated here from fixed templates
+    fn = ns[name]
+    return njit(inline="always")(pytypes.FunctionType(fn.__code__, glb, name))
+
+
+def metrics_function(metrics: list):
+    """``env_metrics(st, e, p, agent, out)`` writing each metric function's value to ``out``."""
+    glb = {f"metric_{m}": f for m, f in enumerate(metrics)}
+    body = [f"    out[{m}] = metric_{m}(st, e, p, agent)" for m in range(len(metrics))]
+    src = "def env_metrics(st, e, p, agent, out):\n" + ("\n".join(body) or "    return None")
+    return _compile_source("env_metrics", src, glb)
+
+
+def policy_function(user_policies: list):
+    """``policy_act(...)`` dispatching kind ``POLICY_USER`` by slot to ``user_policies`` (a list
+    of ``(dispatcher, n_args)``) and every other kind to ``act_nb``."""
+    glb = {"act_nb": act_nb, "POLICY_USER": POLICY_USER}
+    lines = ["def policy_act(kind, slot, params, off, n_par, obs, n_obs, out, n_act, mem, t):",
+             "    if kind != POLICY_USER:",
+             "        act_nb(kind, params, off, obs, n_obs, out, n_act)",
+             "        return None"]
+    for s, (fn, n_args) in enumerate(user_policies):
+        glb[f"user_{s}"] = fn
+        kw = "if" if s == 0 else "elif"
+        lines.append(f"    {kw} slot == {s}:")
+        lines.append(f"        user_{s}({', '.join(_POLICY_ARGS[:n_args])})")
+    lines.append("    return None")
+    return _compile_source("policy_act", "\n".join(lines), glb)
+
+
+def specialise(module, key: str, functions: dict, metrics=(), user_policies=()):
+    """Return ``module.ENTRY`` compiled against the env ``functions`` (dict ``name -> njit
+    dispatcher`` for every name of ``heron.batch.env.ENV_NAMES``), ``metrics`` (njit functions,
+    in column order) and ``user_policies`` (``(dispatcher, n_args)`` by slot); memoised per
+    ``(module, key)``."""
+    from heron.batch.codegraph import fresh_copy
+
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
         raise ValueError(f"kernel key must be an identifier; got {key!r}")
     memo_key = (module.__name__, key)
     if memo_key in _MEMO:
         return _MEMO[memo_key]
+    copies: dict = {}
     glb = dict(module.__dict__)
-    for name in ENV_NAMES:
-        glb["env_" + name] = functions[name]
+    for name, f in functions.items():
+        glb["env_" + name] = fresh_copy(f, copies)
+    glb["env_metrics"] = metrics_function([fresh_copy(f, copies) for f in metrics])
+    glb["policy_act"] = policy_function([(fresh_copy(f, copies), n) for f, n in user_policies])
     parallel_names = set(getattr(module, "PARALLEL", (module.ENTRY,)))
     inline_names = set(getattr(module, "INLINE", ()))
     for name in tuple(module.TEMPLATES) + (module.ENTRY,):

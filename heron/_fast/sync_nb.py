@@ -13,8 +13,9 @@ Step ``m`` (``t = m * dt``, ``m = 0 .. n_rewards - 1``):
    Poisson stream as the event-driven engine), and every agent's reward is sampled.
 
 This is what the event-driven engine does with zero delays, no jitter and tick intervals that are
-multiples of ``dt`` (timing-model.md s.4), so the two are compared in tests. The initial state is
-the same per ``(seed, episode)``. Python policies pause the kernel like in ``rollout_nb``.
+multiples of ``dt`` (docs/timing-model.md s.4), so the two are compared in tests. The initial state is
+the same per ``(seed, episode)``. Python policies pause the kernel like in ``rollout_nb``; the
+env's parameters (``p_all[0]``), metrics (``met``) and policy memory (``mem``) are as there.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from numba import prange
 
 from heron._fast.dtypes import ERR_HEAP, EV_CUSTOM, ST_DONE, ST_NEW, ST_RUN, ST_WAIT
 from heron._fast.heap_nb import heap_pop_nb, heap_push_nb
-from heron._fast.policy_nb import POLICY_PYTHON, act_nb, action_ok_nb
+from heron._fast.policy_nb import POLICY_PYTHON, action_ok_nb
 from heron._fast.rng import ENV_AGENT, Q_DISTURB_TIME, stream_key, uniform
 
 K_OBS = 0
@@ -39,7 +40,7 @@ def sync_complete(e, i, kind, info, act_lo, act_hi, p, st, cur, acur, ring_v, ri
     trigger (alarms are instant: the receiver's out-of-cycle count goes up)."""
     c = cur[e]
     inf = info[i]
-    if not action_ok_nb(c, i, act_b[e, i], act_lo[i], act_hi[i], inf.act_dim):
+    if not action_ok_nb(c, i, act_b[e, i], act_lo[i], act_hi[i], inf.act_dim, inf.clip):
         return False
     if inf.actuates != 0:
         for j in range(inf.act_dim):
@@ -58,9 +59,10 @@ def sync_complete(e, i, kind, info, act_lo, act_hi, p, st, cur, acur, ring_v, ri
 
 
 def sync_decide(e, i, kind, info, act_lo, act_hi, pol, p, st, cur, acur, ring_v, ring_t, obs_b,
-                act_b):
+                act_b, mem, t):
     inf = info[i]
     acur[e, i].n_ticks += 1
+    acur[e, i].dec_t = t
     cur[e].events += 1
     if inf.policy_kind == POLICY_PYTHON:
         c = cur[e]
@@ -69,8 +71,9 @@ def sync_decide(e, i, kind, info, act_lo, act_hi, pol, p, st, cur, acur, ring_v,
         c.dec_kind = kind
         acur[e, i].dec_pending = 1
         return False
-    act_nb(inf.policy_kind, pol, inf.policy_offset, obs_b[e, i], inf.obs_env_dim + inf.msg_in,
-           act_b[e, i], inf.act_dim)
+    policy_act(inf.policy_kind, inf.policy_slot, pol, inf.policy_offset,  # noqa: F821
+               inf.policy_n_params, obs_b[e, i], inf.obs_env_dim + inf.msg_in, act_b[e, i],
+               inf.act_dim, mem[e, i], t)
     return sync_complete(e, i, kind, info, act_lo, act_hi, p, st, cur, acur, ring_v, ring_t,
                          obs_b, act_b)
 
@@ -84,9 +87,11 @@ def sync_obs(e, i, src, info, acur, ring_v, obs_b):
         obs_b[e, i, d] = acur[e, i].inbox
 
 
-def sync_episode(e, stride, info, act_lo, act_hi, pol, p, st, cur, acur, ring_v, ring_t, heap,
-                 pop_b, obs_b, act_b, seed, episode_start, dt, n_steps, t_start, dist_mean):
+def sync_episode(e, stride, info, act_lo, act_hi, pol, p_all, st, cur, acur, ring_v, ring_t,
+                 heap, pop_b, obs_b, act_b, met, mem, seed, episode_start, dt, n_steps, t_start,
+                 dist_mean):
     c = cur[e]
+    p = p_all[0]
     episode = episode_start + e
     n_agents = info.shape[0]
     if c.status == ST_NEW:
@@ -125,7 +130,7 @@ def sync_episode(e, stride, info, act_lo, act_hi, pol, p, st, cur, acur, ring_v,
             if m % stride[i] == 0:
                 sync_obs(e, i, 0, info, acur, ring_v, obs_b)
                 if not sync_decide(e, i, np.int64(0), info, act_lo, act_hi, pol, p, st, cur, acur,
-                                   ring_v, ring_t, obs_b, act_b):
+                                   ring_v, ring_t, obs_b, act_b, mem, m * dt + t_start):
                     return
             c.phase += 1
         while True:                     # out-of-cycle decisions for alarms, lowest index first
@@ -140,7 +145,7 @@ def sync_episode(e, stride, info, act_lo, act_hi, pol, p, st, cur, acur, ring_v,
             env_observe(st, e, p, i, ring_v[e, i, K_OBS, 1])  # noqa: F821
             sync_obs(e, i, 1, info, acur, ring_v, obs_b)
             if not sync_decide(e, i, np.int64(1), info, act_lo, act_hi, pol, p, st, cur, acur,
-                               ring_v, ring_t, obs_b, act_b):
+                               ring_v, ring_t, obs_b, act_b, mem, m * dt + t_start):
                 return
         for slot in range(2):           # deliveries: regular, then out-of-cycle
             for i in range(n_agents):
@@ -183,20 +188,20 @@ def sync_episode(e, stride, info, act_lo, act_hi, pol, p, st, cur, acur, ring_v,
         c.reward_m = m + 1
         c.phase = -1
     for i in range(n_agents):
-        acur[e, i].outside = env_outside(st, e, p, i)  # noqa: F821
+        env_metrics(st, e, p, i, met[e, i])  # noqa: F821
     c.status = ST_DONE
 
 
 def sync_kernel(stride, info, act_lo, act_hi, pol, p, st, cur, acur, ring_v, ring_t, heap, pop_b,
-                obs_b, act_b, seed, episode_start, dt, n_steps, t_start, dist_mean):
+                obs_b, act_b, met, mem, seed, episode_start, dt, n_steps, t_start, dist_mean):
     """Run every episode row (in parallel) until done, paused or failed; returns the number of
     rows waiting for a Python decision."""
     n = cur.shape[0]
     for e_u in prange(n):
         e = np.int64(e_u)
         sync_episode(e, stride, info, act_lo, act_hi, pol, p, st, cur, acur, ring_v, ring_t,
-                     heap, pop_b, obs_b, act_b, seed, episode_start, dt, n_steps, t_start,
-                     dist_mean)
+                     heap, pop_b, obs_b, act_b, met, mem, seed, episode_start, dt, n_steps,
+                     t_start, dist_mean)
     waiting = 0
     for e in range(n):
         if cur[e].status == ST_WAIT:

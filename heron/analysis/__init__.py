@@ -5,7 +5,8 @@ plots (``heron.analysis.plots``) and the report (``heron.analysis.report``).
 
 pandas, pyarrow and matplotlib are imported only when a function needs them.
 """
-from heron.analysis.load import axis_columns, dataset, load, provenance, scenarios
+from heron.analysis.load import axis_columns, dataset, load, metric_columns, provenance, \
+    scenarios
 from heron.analysis.sensitivity import interaction, sensitivity
 from heron.analysis.summarize import episode_table, staleness, summarize
 
@@ -17,5 +18,6 @@ def write_report(*args, **kwargs):
     return _write_report(*args, **kwargs)
 
 
-__all__ = ["axis_columns", "dataset", "episode_table", "interaction", "load", "provenance",
+__all__ = ["axis_columns", "dataset", "episode_table", "interaction", "load", "metric_columns",
+           "provenance",
            "scenarios", "sensitivity", "staleness", "summarize", "write_report"]

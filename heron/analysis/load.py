@@ -7,13 +7,21 @@ filter rows on any column: a dict ``{column: value or list of values}``, a list 
 (``[("policy", "==", "simple")]``, as ``pyarrow.parquet``) or a ``pyarrow.compute.Expression``.
 Rows come back sorted by policy, scenario, seed, episode and agent index, so a dataset loads the
 same whatever shard size or executor wrote it.
+
+Columns: the partitions (``policy``, ``scenario``), the engine's columns, the env's metric columns
+(whatever the study's env declares; ``metric_columns``), ``mode``, ``preset`` and the timing axes
+(``axis_columns``). The metric names come from the dataset's own record (the files' schema
+metadata, else the manifest header) and ride along in ``df.attrs["heron_metrics"]``.
 """
 from __future__ import annotations
 
 import json
 import os
 
-from heron.study.dataset import DATA_DIR, EPISODE_COLUMNS, PARTITIONS, SCENARIO_COLUMNS, Manifest
+from heron.study.dataset import DATA_DIR, PARTITIONS, Manifest, axis_names, fixed_columns, \
+    schema_metrics
+
+METRICS_ATTR = "heron_metrics"   # df.attrs key: the metric columns the dataset records
 
 SORT_KEYS = ["policy", "scenario", "seed", "episode", "agent_index"]
 
@@ -70,12 +78,29 @@ def dataset(path):
     return ds.dataset(files, format="parquet", partitioning=part, partition_base_dir=base)
 
 
+def recorded_metrics(path, data=None):
+    """The metric columns a study recorded (a tuple), or ``None`` for a dataset written before
+    they were recorded: from the files' schema metadata, else the manifest header."""
+    data = dataset(path) if data is None else data
+    found = schema_metrics(data.schema)
+    if found is not None:
+        return found
+    path = os.fspath(path)
+    for folder in (path, os.path.dirname(os.path.abspath(path))):
+        if os.path.isdir(folder):
+            manifest = Manifest(folder)
+            if manifest.exists and "metrics" in manifest.header:
+                return tuple(manifest.header["metrics"])
+    return None
+
+
 def load(path, filters=None, columns=None):
     """The study's rows as a pandas DataFrame (one row per episode and agent); see the module
     docstring for ``filters``. ``columns`` restricts the columns read."""
     import pyarrow as pa
 
     data = dataset(path)
+    metrics = recorded_metrics(path, data)
     table = data.to_table(columns=columns, filter=_filter_expression(filters))
     for i, field in enumerate(table.schema):   # dictionary-typed strings -> plain strings
         if pa.types.is_dictionary(field.type):
@@ -85,7 +110,10 @@ def load(path, filters=None, columns=None):
     if keys:
         df = df.sort_values(keys, kind="stable", ignore_index=True)
     front = [c for c in PARTITIONS if c in df.columns]
-    return df[front + [c for c in df.columns if c not in front]]
+    df = df[front + [c for c in df.columns if c not in front]]
+    if metrics is not None:
+        df.attrs[METRICS_ATTR] = [m for m in metrics if m in df.columns]
+    return df
 
 
 def provenance(path) -> dict:
@@ -98,10 +126,22 @@ def provenance(path) -> dict:
     return read(files[0])
 
 
+def metric_columns(df) -> list:
+    """The env's metric columns of a study DataFrame, in column order: the ones the dataset
+    recorded (``df.attrs["heron_metrics"]``, set by ``load``), else every column that is not an
+    engine, scenario or partition column or a timing axis."""
+    recorded = df.attrs.get(METRICS_ATTR) if hasattr(df, "attrs") else None
+    if recorded is not None:
+        recorded = set(recorded)
+        return [c for c in df.columns if c in recorded]
+    fixed, axes = fixed_columns(), axis_names()
+    return [c for c in df.columns if c not in fixed and c not in axes]
+
+
 def axis_columns(df) -> list:
-    """The timing-axis columns of a study DataFrame (everything that is not a fixed column)."""
-    fixed = {n for n, _, _ in EPISODE_COLUMNS + SCENARIO_COLUMNS} | set(PARTITIONS)
-    return [c for c in df.columns if c not in fixed]
+    """The timing-axis columns of a study DataFrame, in column order (never a metric column)."""
+    fixed, axes, metrics = fixed_columns(), axis_names(), set(metric_columns(df))
+    return [c for c in df.columns if c in axes and c not in fixed and c not in metrics]
 
 
 def scenarios(path):

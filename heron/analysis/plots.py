@@ -140,7 +140,7 @@ def tick_pattern(tick_configs: dict, t_end: float = 10.0) -> dict:
     def on_tick(event, s):
         ticks, _ = log[event.agent_id]
         ticks.append(event.timestamp)
-        # first-in first-out command channel (timing-model.md section 3): E[k] >= E[k-1]
+        # first-in first-out command channel (docs/timing-model.md s. 3): E[k] >= E[k-1]
         effect = max(event.timestamp + s.tick_configs[event.agent_id].get_act_delay(),
                      last_effect[event.agent_id])
         last_effect[event.agent_id] = effect

@@ -8,7 +8,7 @@ gives its own curve (or pin them with ``at={"act_delay": 0.5}``).
 from __future__ import annotations
 
 from heron.analysis.load import axis_columns
-from heron.analysis.summarize import SUMMARY_COLUMNS, summarize
+from heron.analysis.summarize import summarize, summary_columns
 
 
 def _grid_rows(df, axes, at):
@@ -36,14 +36,16 @@ def _summarize_cells(df, rows, keys, summary, summary_kw):
     """``summarize(rows, by=keys)`` against ``df``'s sync rows; when every group is one
     (policy, scenario) cell and a ``summarize(df, by=("policy", "scenario"))`` table with the same
     settings is given, its rows are reused (same resamples, so the same numbers)."""
-    if (summary is not None and "policy" in keys and {"policy", "scenario"} <= set(summary.columns)
+    values = summary_columns(df, keys)
+    if (summary is not None and "policy" in keys
+            and {"policy", "scenario", *values} <= set(summary.columns)
             and all(k in ("policy", *axis_columns(df)) for k in keys)
             and rows.groupby(keys, dropna=False, observed=True)["scenario"].nunique().max() == 1):
         cells = rows[["policy", "scenario", *[k for k in keys if k != "policy"]]].drop_duplicates()
-        picked = cells.merge(summary[["policy", "scenario", *SUMMARY_COLUMNS]],
+        picked = cells.merge(summary[["policy", "scenario", *values]],
                              on=["policy", "scenario"], how="left")
         if not picked["n_episodes"].isna().any():
-            return picked[[*keys, *SUMMARY_COLUMNS]]
+            return picked[[*keys, *values]]
     return summarize(rows, by=keys, baseline=df[df["mode"] == "sync"], **summary_kw)
 
 

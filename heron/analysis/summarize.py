@@ -12,21 +12,41 @@ interval of the mean (``ci_low``, ``ci_high``), the interquartile mean ``iqm``, 
   higher-is-better); ``gap_ci_low``/``gap_ci_high`` come from resampling the *pairs*
   (``heron.analysis.bootstrap``).
 
-Also: the per-episode means of observation and action staleness (s) and the time outside the
-band (s, summed over agents). Bootstrap settings: ``n_boot`` resamples (default 1000), confidence
-``ci`` (0.95), ``seed`` (0); results are reproducible.
+Also: the per-episode means of observation and action staleness (s), and one column per metric
+the study's env declares (``heron.analysis.load.metric_columns``: each summed over the episode's
+agents, then averaged over the group's episodes). Bootstrap settings: ``n_boot`` resamples
+(default 1000), confidence ``ci`` (0.95), ``seed`` (0); results are reproducible.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from heron.analysis.bootstrap import iqm, mean_ci, paired_gap
-from heron.analysis.load import axis_columns
+from heron.analysis.load import axis_columns, metric_columns
 
 AGENT_KEYS = ("agent", "agent_index", "agent_class")
+#: The statistics of every summary row; the env's metric columns follow them (``summary_columns``).
 SUMMARY_COLUMNS = ("n_episodes", "mean", "std", "ci_low", "ci_high", "iqm", "baseline_mean",
                    "gap_pct", "gap_ci_low", "gap_ci_high", "obs_staleness_mean",
-                   "act_staleness_mean", "time_outside_band")
+                   "act_staleness_mean")
+STALENESS = ("obs_staleness_mean", "act_staleness_mean")
+
+
+def _metrics(df, keys=()) -> list:
+    """The env's metric columns of ``df`` that ``summarize`` carries (not grouping keys)."""
+    metrics = [m for m in metric_columns(df) if m not in keys]
+    clash = [m for m in metrics if m in SUMMARY_COLUMNS or m in ("value", "baseline")]
+    if clash:
+        raise ValueError(f"metric column(s) {clash} have the name of a summary column; rename "
+                         f"them (summary columns: {[*SUMMARY_COLUMNS, 'value', 'baseline']})")
+    return metrics
+
+
+def summary_columns(df, by=()) -> list:
+    """The value columns of ``summarize(df, by)``: ``SUMMARY_COLUMNS`` then ``df``'s metric
+    columns."""
+    by = (by,) if isinstance(by, str) else tuple(by)
+    return [*SUMMARY_COLUMNS, *_metrics(df, by)]
 
 
 def _check(df, by):
@@ -49,10 +69,9 @@ def episode_table(df, by, *, baseline=None, metric: str = "return"):
     unit = [k for k in AGENT_KEYS if k in by]
     # an episode is (policy, scenario, seed, episode): never sum across scenarios
     keys = list(dict.fromkeys([*by, "policy", "scenario", "mode", "seed", "episode", *unit]))
-    ep = df.groupby(keys, dropna=False, sort=True, observed=True).agg(
-        value=(metric, "sum"), obs_staleness_mean=("obs_staleness_mean", "mean"),
-        act_staleness_mean=("act_staleness_mean", "mean"),
-        time_outside_band=("time_outside_band", "sum")).reset_index()
+    aggs = {"value": (metric, "sum"), **{c: (c, "mean") for c in STALENESS},
+            **{m: (m, "sum") for m in _metrics(df, keys)}}   # env metrics: summed over agents
+    ep = df.groupby(keys, dropna=False, sort=True, observed=True).agg(**aggs).reset_index()
     base_df = df[df["mode"] == "sync"] if baseline is None else baseline
     pair = ["policy", "seed", "episode", *unit]
     base = (base_df.groupby(pair, sort=False, observed=True)[metric].sum()
@@ -68,6 +87,7 @@ def summarize(df, by=("policy", "scenario"), *, baseline=None, n_boot: int = 100
 
     by = _check(df, by)
     ep = episode_table(df, by, baseline=baseline, metric=metric)
+    means = [*STALENESS, *_metrics(df, [*by, "policy", "scenario", "mode", "seed", "episode"])]
     rows = []
     for key, g in ep.groupby(by, dropna=False, sort=True, observed=True):
         key = key if isinstance(key, tuple) else (key,)
@@ -89,10 +109,10 @@ def summarize(df, by=("policy", "scenario"), *, baseline=None, n_boot: int = 100
         else:
             stats = paired_gap(x, b, n_boot=n_boot, ci=ci, seed=seed, key=key)
         row.update(stats)
-        for col in ("obs_staleness_mean", "act_staleness_mean", "time_outside_band"):
+        for col in means:
             row[col] = float(g[col].mean())
         rows.append(row)
-    out = pd.DataFrame(rows, columns=[*by, *SUMMARY_COLUMNS])
+    out = pd.DataFrame(rows, columns=[*by, *SUMMARY_COLUMNS, *means[len(STALENESS):]])
     if "scenario" in by:
         info_cols = [c for c in ["mode", "preset", *axis_columns(df)] if c in df.columns
                      and c not in by]

@@ -26,6 +26,7 @@ import time
 
 import numpy as np
 
+from heron.batch.arguments import check_run_args, int_arg, resolve_policies
 from heron.batch.env import BatchEnv
 from heron.batch.result import EvaluationResult, chunk_columns, concat_columns
 
@@ -46,52 +47,6 @@ def _chunk_for_budget(timing_arr, horizon: float) -> int:
     return max(64, SCHEDULE_BUDGET // max(1, ticks * schedule_tick_dt.itemsize))
 
 
-def _int_arg(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value!r}")
-    return int(value)
-
-
-def check_run_args(n_episodes, seed, horizon, episode_start):
-    """Validate the common run arguments; returns them normalised."""
-    n_episodes = _int_arg("n_episodes", n_episodes, 1)
-    seed = _int_arg("seed", seed, 0)
-    if seed >= 2 ** 63:
-        raise ValueError(f"seed must be < 2**63; got {seed!r}")
-    episode_start = _int_arg("episode_start", episode_start, 0)
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, float, np.integer, np.floating)):
-        raise TypeError(f"horizon must be a number of seconds; got {horizon!r}")
-    horizon = float(horizon)
-    if not (np.isfinite(horizon) and horizon > 0):
-        raise ValueError(f"horizon must be a finite number of seconds > 0; got {horizon!r}")
-    return n_episodes, seed, horizon, episode_start
-
-
-def resolve_policies(env: BatchEnv, policy) -> list:
-    """One policy object per agent (registration order)."""
-    from heron.batch.policies import as_policy
-
-    if policy is None:
-        policy = env.default_policy
-    if isinstance(policy, dict):
-        env.check_keys(policy, "policy")
-        cache: dict = {}
-        out = []
-        for a in env.agents:
-            key = a.id if a.id in policy else a.agent_class
-            if key not in policy:
-                raise ValueError(f"policy dict has no entry for agent {a.id!r} (class "
-                                 f"{a.agent_class!r}); keys given: {sorted(policy)}")
-            if key not in cache:
-                cache[key] = as_policy(policy[key], f"policy[{key!r}]")
-            out.append(cache[key])
-        return out
-    pol = as_policy(policy)
-    return [pol] * len(env.agents)
-
-
 def _policy_config(env, policies) -> dict:
     return {a.id: p.to_config() for a, p in zip(env.agents, policies)}
 
@@ -99,19 +54,19 @@ def _policy_config(env, policies) -> dict:
 def _prepare(env, policy, timing, n_episodes, seed, horizon, engine, chunk_size, threads,
              episode_start):
     if not isinstance(env, BatchEnv):
-        raise TypeError(f"env must be a heron.batch.env.BatchEnv (e.g. "
-                        f"heron.demo_envs.battery_fleet()); got {type(env).__name__}")
+        raise TypeError(f"env must be a heron.batch.BatchEnv (docs/custom-env.md shows how to "
+                        f"write one); got {type(env).__name__}")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}; got {engine!r}")
     horizon = env.horizon if horizon is None else horizon
     n_episodes, seed, horizon, episode_start = check_run_args(n_episodes, seed, horizon,
                                                               episode_start)
     if chunk_size is not None:
-        chunk_size = _int_arg("chunk_size", chunk_size, 1)
+        chunk_size = int_arg("chunk_size", chunk_size, 1)
     if threads is not None:
         import numba
 
-        threads = _int_arg("threads", threads, 1)
+        threads = int_arg("threads", threads, 1)
         if threads > numba.config.NUMBA_NUM_THREADS:
             raise ValueError(f"threads must be <= {numba.config.NUMBA_NUM_THREADS} (Numba's "
                              f"thread pool); got {threads}")
@@ -159,8 +114,8 @@ def _chunks(plan, n_episodes, episode_start, chunk, threads):
             n = min(chunk, episode_start + n_episodes - start)
             from heron.batch.runner import run_chunk
 
-            acur, events, _ = run_chunk(plan, start, n)
-            yield chunk_columns(plan.env, acur, plan.seed, start), events
+            acur, events, arrs = run_chunk(plan, start, n)
+            yield chunk_columns(plan.env, acur, plan.seed, start, arrs[11]), events
     finally:
         numba.set_num_threads(prev)
 

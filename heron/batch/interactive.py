@@ -95,15 +95,21 @@ class ReplayTickConfig(ScheduledTickConfig):
 
 
 class _Episode:
-    """The episode being run (for error messages)."""
+    """The episode being run (for error messages and policy memory) and the interactive env's
+    clock (``clock()``: the current simulation time, s, for policies that read it)."""
 
-    __slots__ = ("number",)
+    __slots__ = ("number", "clock")
 
     def __init__(self):
         self.number = -1
+        self.clock = _zero_clock
 
 
-def _bad_action(pol_name, agent, action, what, episode, lo=None, hi=None):
+def _zero_clock() -> float:
+    return 0.0
+
+
+def _bad_action(pol_name, agent, action, what, episode):
     if what == "shape":
         return ValueError(f"policy {pol_name!r} for agent {agent.id!r} returned shape "
                           f"{np.shape(action)} for a batch of 1 observation; expected "
@@ -114,19 +120,25 @@ def _bad_action(pol_name, agent, action, what, episode, lo=None, hi=None):
                           f"{episode}")
     return ValueError(f"policy {pol_name!r} returned action {np.ravel(action).tolist()} outside "
                       f"the range [{list(agent.act_low)}, {list(agent.act_high)}] of agent "
-                      f"{agent.id!r} in episode {episode}")
+                      f"{agent.id!r} in episode {episode}; pass clip=True to the policy to clip "
+                      f"instead")
 
 
 class PerObservationPolicy(Policy):
     """A batch-engine policy (``CompiledPolicy`` or ``BatchedPolicy``) for one interactive
-    agent: ``act(observation, message)`` builds the policy observation (observation, then the
-    message's first entry for an agent with a parent), calls the policy and checks the action."""
+    agent (index ``index``): ``act(observation, message)`` builds the policy observation
+    (observation, then the message's first entry for an agent with a parent), calls the policy
+    and checks the action (or clips it, for a policy with ``clip=True``). A policy's memory is
+    zeroed when a new episode starts; user compiled policies and Python policies with a context
+    get the decision time from the episode's clock."""
 
-    def __init__(self, policy, agent_spec, msg_init: float, episode: _Episode):
+    def __init__(self, policy, agent_spec, msg_init: float, episode: _Episode, index: int = 0):
+        from heron._fast.policy_nb import POLICY_USER
         from heron.batch.policies import BatchedPolicy, CompiledPolicy
 
         self.policy = policy
         self.spec = agent_spec
+        self.index = int(index)
         self.msg_init = float(msg_init)
         self.episode = episode
         self.n_obs = agent_spec.obs_dim
@@ -135,10 +147,13 @@ class PerObservationPolicy(Policy):
         self.msg_in = agent_spec.parent >= 0
         self.lo = [float(x) for x in agent_spec.act_low]
         self.hi = [float(x) for x in agent_spec.act_high]
+        self.clip = bool(getattr(policy, "clip", False))
         width = max(self.n_obs, self.n_act, 1)
         self._obs = np.zeros(width)
         self._out = np.zeros(width)
         self._out1 = self._out[:1]
+        self._mem = np.zeros(max(1, getattr(policy, "memory", 0)))
+        self._mem_episode = None
         if isinstance(policy, CompiledPolicy):
             from heron._fast.policy_nb import act_nb
 
@@ -146,7 +161,7 @@ class PerObservationPolicy(Policy):
             self._kernel = act_nb
             self._kind = int(policy.kind)
             self._params = np.ascontiguousarray(policy.params, dtype=np.float64)
-            self.act = self._act_compiled
+            self.act = self._act_user if policy.kind == POLICY_USER else self._act_compiled
         elif isinstance(policy, BatchedPolicy) and policy.per_observation:
             self._fn = policy.fn
             self.act = self._act_per_observation
@@ -155,6 +170,13 @@ class PerObservationPolicy(Policy):
         else:
             raise TypeError(f"policy for agent {agent_spec.id!r} must be a CompiledPolicy or a "
                             f"BatchedPolicy; got {type(policy).__name__} {policy!r}")
+
+    def _memory(self) -> np.ndarray:
+        """This agent's policy memory in the current episode (zeroed when a new one starts)."""
+        if self._mem_episode != self.episode.number:
+            self._mem[:] = 0.0
+            self._mem_episode = self.episode.number
+        return self._mem
 
     def _fill(self, observation, message):
         obs = self._obs
@@ -180,26 +202,40 @@ class PerObservationPolicy(Policy):
         if self.n_act == 1:
             x = out.item(0)
             if not (self.lo[0] <= x <= self.hi[0] and x - x == 0.0):
-                self._raise_compiled(out[:1])
+                return self._bad_compiled(out[:1])
             return self._out1
         act = out[:self.n_act]
         self._check(act, compiled=True)
         return act
 
-    def _raise_compiled(self, act):
-        name = self.spec.id
-        ep = self.episode.number
-        if not np.all(np.isfinite(act)):
-            raise ValueError(f"compiled policy of agent {name!r} produced NaN in episode {ep}")
-        raise ValueError(f"compiled policy of agent {name!r} produced an action outside the "
-                         f"agent's range in episode {ep}")
+    def _act_user(self, observation, message=None):
+        """A user's compiled policy ``fn(obs, act, params, memory, t)``, called from Python."""
+        obs = self._fill(observation, message)[:self.n_obs]
+        out = self._out[:self.n_act]
+        args = (obs, out, self._params, self._memory(), float(self.episode.clock()))
+        self.policy.fn(*args[:self.policy.n_args])
+        return self._check(out, compiled=True)
+
+    def _bad_compiled(self, act):
+        bad = [j for j, x in enumerate(act) if not (self.lo[j] <= x <= self.hi[j])]
+        if self.clip and all(x == x for x in act):
+            np.clip(act, self.lo, self.hi, out=act)
+            return act
+        from heron.batch.policies import compiled_action_error
+
+        j = bad[0]
+        raise compiled_action_error(self.policy.name, self.spec, j, float(act[j]),
+                                    self.episode.number)
 
     def _check(self, act, compiled=False):
         if not np.all(np.isfinite(act)) or np.any(act < self.lo) or np.any(act > self.hi):
             if compiled:
-                self._raise_compiled(act)
+                return self._bad_compiled(act)
             what = "finite" if not np.all(np.isfinite(act)) else "range"
+            if what == "range" and self.clip:
+                return np.clip(act, self.lo, self.hi)
             raise _bad_action(self.policy.name, self.spec, act, what, self.episode.number)
+        return act
 
     def _act_per_observation(self, observation, message=None):
         if self.msg_in:
@@ -216,33 +252,42 @@ class PerObservationPolicy(Policy):
             x = act.item()
             if self.lo[0] <= x <= self.hi[0] and x - x == 0.0:
                 return act  # the env core copies it when it validates the command
-        self._check(act)
-        return act
+        return self._check(act)
 
     def _act_python(self, observation, message=None):
-        obs = self._fill(observation, message)
-        out = np.asarray(self.policy(obs[None, :self.n_obs].copy()), dtype=np.float64)
+        obs = self._fill(observation, message)[None, :self.n_obs].copy()
+        pol = self.policy
+        if pol.context:
+            from heron.batch.policies import DecisionContext
+
+            mem = self._memory()[None, :pol.memory].copy()
+            ctx = DecisionContext(agent=np.array([self.index]),
+                                  agent_id=np.array([self.spec.id]),
+                                  episode=np.array([self.episode.number]),
+                                  t=np.array([float(self.episode.clock())]), memory=mem)
+            out = np.asarray(pol(obs, ctx), dtype=np.float64)
+            self._mem[:pol.memory] = ctx.memory[0]
+        else:
+            out = np.asarray(pol(obs), dtype=np.float64)
         if out.ndim == 1 and self.n_act == 1 and out.shape[0] == 1:
             out = out[:, None]
         if out.shape != (1, self.n_act):
-            raise _bad_action(self.policy.name, self.spec, out, "shape", self.episode.number)
-        act = out[0].copy()
-        self._check(act)
-        return act
+            raise _bad_action(pol.name, self.spec, out, "shape", self.episode.number)
+        return self._check(out[0].copy())
 
 
 def _prepare(env, policy, timing, n_episodes, seed, horizon, episode_start, chunk_size):
     from heron.batch.env import BatchEnv
-    from heron.batch.evaluate import _int_arg, check_run_args, resolve_policies
+    from heron.batch.arguments import check_run_args, int_arg, resolve_policies
     from heron.batch.timing import resolve_timing
 
     if not isinstance(env, BatchEnv):
-        raise TypeError(f"env must be a heron.batch.env.BatchEnv (e.g. "
-                        f"heron.demo_envs.battery_fleet()); got {type(env).__name__}")
+        raise TypeError(f"env must be a heron.batch.BatchEnv (docs/custom-env.md shows how to "
+                        f"write one); got {type(env).__name__}")
     horizon = env.horizon if horizon is None else horizon
     n_episodes, seed, horizon, episode_start = check_run_args(n_episodes, seed, horizon,
                                                               episode_start)
-    chunk = DEFAULT_INTERACTIVE_CHUNK if chunk_size is None else _int_arg("chunk_size",
+    chunk = DEFAULT_INTERACTIVE_CHUNK if chunk_size is None else int_arg("chunk_size",
                                                                           chunk_size, 1)
     configs = resolve_timing(env, timing)
     policies = resolve_policies(env, policy)
@@ -263,7 +308,7 @@ def _config(env, policies, configs, seed, horizon, episode_start, n_episodes) ->
 
 
 _METRIC_FIELDS = ("ret", "n_ticks", "n_effects", "n_messages", "obs_stale_sum", "obs_stale_max",
-                  "act_stale_sum", "act_stale_max", "outside")
+                  "act_stale_sum", "act_stale_max")
 
 
 def _chunk_lists(sch, n_agents: int):
@@ -288,11 +333,11 @@ def iter_interactive(env, policy=None, *, timing=None, n_episodes, seed, horizon
         gc_was_enabled = gc.isenabled()
         gc.disable()  # paused while a chunk runs (as timeit does): episodes make no cycles
         try:
-            acur, events = runner.run_chunk(start, n)
+            (acur, met), events = runner.run_chunk(start, n)
         finally:
             if gc_was_enabled:
                 gc.enable()
-        yield chunk_columns(env, acur, seed, start), events
+        yield chunk_columns(env, acur, seed, start, met), events
 
 
 class _Runner:
@@ -304,15 +349,21 @@ class _Runner:
         self.seed = seed
         self.horizon = horizon
         self.ep = _Episode()
-        self.adapters = [PerObservationPolicy(p, a, env.msg_init, self.ep)
-                         for p, a in zip(policies, env.agents)]
+        self.adapters = [PerObservationPolicy(p, a, env.msg_init, self.ep, i)
+                         for i, (p, a) in enumerate(zip(policies, env.agents))]
         self.ids = env.agent_ids
         self.ienv = None
         self.replay = None
 
+    def _clock(self) -> float:
+        """The interactive env's simulation time (s)."""
+        return self.ienv.scheduler.current_time
+
     def run_chunk(self, start: int, n: int):
-        """Run episodes ``[start, start + n)``; returns their ``agent_cursor_dt`` metrics
-        ``(n, n_agents)`` and the number of events handled."""
+        """Run episodes ``[start, start + n)``; returns ``((acur, met), events)``: their
+        ``agent_cursor_dt`` metrics ``(n, n_agents)``, the env's metrics ``(n, n_agents,
+        n_metrics)`` (the interactive env's ``metric_rows()`` lists the engine's values, then the
+        env's metrics in declaration order) and the number of events handled."""
         from heron._fast.dtypes import agent_cursor_dt
         from heron.batch.schedule import build_schedule
 
@@ -336,6 +387,7 @@ class _Runner:
                 self.ienv = env.interactive_env(timing=dict(zip(ids, self.replay)),
                                                 policy=self.adapters, seed=seed, episode=e,
                                                 horizon=self.horizon)
+                self.ep.clock = self._clock
             else:
                 for i, rc in enumerate(self.replay):
                     li = lists[i]
@@ -347,9 +399,19 @@ class _Runner:
             events += ienv.run()
             rows.extend(ienv.metric_rows())
         acur = np.zeros((n, n_agents), dtype=agent_cursor_dt)
-        for f, values in zip(_METRIC_FIELDS, zip(*rows)):
+        columns = list(zip(*rows))
+        for f, values in zip(_METRIC_FIELDS, columns):
             acur[f] = np.array(values).reshape(n, n_agents)
-        return acur, events
+        n_met = len(env.metric_names)
+        extra = columns[len(_METRIC_FIELDS):]
+        if len(extra) != n_met:
+            raise ValueError(f"the interactive form of env {env.name!r} reports {len(extra)} "
+                             f"metric(s) per agent in metric_rows(); the env declares {n_met}: "
+                             f"{list(env.metric_names)}")
+        met = np.zeros((n, n_agents, max(1, n_met)))
+        for m, values in enumerate(extra):
+            met[:, :, m] = np.array(values, dtype=np.float64).reshape(n, n_agents)
+        return (acur, met), events
 
 
 def run_interactive(env, policy=None, *, timing=None, n_episodes, seed, horizon=None,

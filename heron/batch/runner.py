@@ -17,8 +17,10 @@ from heron._fast.dtypes import (
     ERR_HEAP, ERR_NAN, ERR_RANGE, ERR_RING,
     agent_cursor_dt, agent_info_dt, episode_cursor_dt, heap_event_dt, trace_event_dt,
 )
-from heron._fast.policy_nb import POLICY_PYTHON
-from heron.batch.policies import BatchedPolicy, CompiledPolicy
+from heron._fast.policy_nb import POLICY_PYTHON, POLICY_USER
+from heron.batch.policies import (
+    BatchedPolicy, CompiledPolicy, DecisionContext, compiled_action_error,
+)
 
 
 
@@ -32,6 +34,7 @@ class Plan:
     act_hi: np.ndarray
     pol_params: np.ndarray
     python_policies: dict      # agent index -> BatchedPolicy
+    mem_width: int             # policy memory cells per (episode, agent) (at least 1)
     seed: int
     horizon: float
     n_rewards: int
@@ -55,6 +58,7 @@ def build_plan(env, policies: list, timing_arr: np.ndarray, seed: int, horizon: 
     params = [np.zeros(1)]
     offset = 1
     py = {}
+    user: list = []            # distinct user policy functions, by slot
     for i, (a, pol) in enumerate(zip(env.agents, policies)):
         kids = env.children(i)
         info[i]["parent"] = a.parent
@@ -67,22 +71,35 @@ def build_plan(env, policies: list, timing_arr: np.ndarray, seed: int, horizon: 
         info[i]["alarms"] = 1 if a.alarms else 0
         act_lo[i, :a.act_dim] = a.act_low
         act_hi[i, :a.act_dim] = a.act_high
+        info[i]["clip"] = 1 if pol.clip else 0
         if isinstance(pol, CompiledPolicy):
             pol.check_dims(a.id, a.obs_dim, a.act_dim)
             info[i]["policy_kind"] = pol.kind
             info[i]["policy_offset"] = offset
+            info[i]["policy_n_params"] = pol.params.shape[0]
+            if pol.kind == POLICY_USER:
+                key = (pol.fn, pol.n_args)
+                if key not in user:
+                    user.append(key)
+                info[i]["policy_slot"] = user.index(key)
             params.append(pol.params)
             offset += pol.params.shape[0]
-        else:
+        elif isinstance(pol, BatchedPolicy):
             info[i]["policy_kind"] = POLICY_PYTHON
             py[i] = pol
+        else:
+            raise TypeError(f"policy for agent {a.id!r} must be a CompiledPolicy or a "
+                            f"BatchedPolicy; got {type(pol).__name__} {pol!r}")
     stride = np.array([max(1, int(round(t / env.dt))) for t in timing_arr["tick_interval"]],
                       dtype=np.int64)
     module = rollout_nb if engine == "batch" else sync_nb
-    kernel = specialise(module, env.kernel_key, env.functions)
+    key = env.code_key(extra=[f for f, _ in user])
+    kernel = specialise(module, key, env.functions, list(env.metrics.values()), user)
     n_rewards = int(np.floor(horizon / env.dt + 1e-9))
-    return Plan(env, engine, timing_arr, info, act_lo, act_hi, np.concatenate(params), py, seed,
-                horizon, n_rewards, kernel, stride, width, {})
+    mem_width = max([1] + [p.memory for p in policies])
+    return Plan(env, engine, timing_arr, info, act_lo, act_hi, np.concatenate(params), py,
+                mem_width, seed, horizon, n_rewards, kernel, stride, width,
+                {"policy_names": [p.name for p in policies]})
 
 
 def _alloc(plan: Plan, n: int, ring: int, heap_cap: int, trace_cap: int = 0):
@@ -97,8 +114,8 @@ def _alloc(plan: Plan, n: int, ring: int, heap_cap: int, trace_cap: int = 0):
                 del plan.buffers[k]
             plan.buffers[key] = arrs
         return arrs
-    st, cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, trace, heads = arrs
-    for a in (st, cur, acur):
+    st, cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, trace, heads, met, mem = arrs
+    for a in (st, cur, acur, met, mem):
         a.view(np.uint8)[...] = 0  # a memset: assigning 0 to a structured array goes per field
     _init_cursors(plan, acur, ring_t)
     return arrs
@@ -127,10 +144,14 @@ def _new_work(plan: Plan, n: int, ring: int, heap_cap: int, trace_cap: int):
     act_b = np.zeros((n, n_agents, plan.width))
     trace = np.zeros((n, trace_cap), dtype=trace_event_dt)
     heads = np.full((n, 4 * n_agents + 1), np.inf)
-    return st, cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, trace, heads
+    met = np.zeros((n, n_agents, max(1, len(env.metrics))))
+    mem = np.zeros((n, n_agents, plan.mem_width))
+    return st, cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, trace, heads, met, mem
 
 
 def _check_actions(out, plan: Plan, agent: int, rows: np.ndarray, episode_start: int):
+    """Validate one agent's actions from a Python policy (shape, finite, range unless the
+    policy clips); returns them as a ``(B, act_dim)`` float64 array."""
     env = plan.env
     a = env.agents[agent]
     pol = plan.python_policies[agent]
@@ -154,13 +175,15 @@ def _check_actions(out, plan: Plan, agent: int, rows: np.ndarray, episode_start:
                          f"for agent {a.id!r} in episode {episode_start + int(rows[r])}")
     lo = np.asarray(a.act_low)
     hi = np.asarray(a.act_high)
+    if pol.clip:
+        return np.clip(out, lo, hi)
     oor = (out < lo) | (out > hi)
     if oor.any():
         r = int(np.nonzero(oor.any(axis=1))[0][0])
         raise ValueError(
             f"policy {pol.name!r} returned action {out[r].tolist()} outside the range "
             f"[{list(a.act_low)}, {list(a.act_high)}] of agent {a.id!r} in episode "
-            f"{episode_start + int(rows[r])}")
+            f"{episode_start + int(rows[r])}; pass clip=True to the policy to clip instead")
     return out
 
 
@@ -168,36 +191,41 @@ def _kernel_error(plan: Plan, cur: np.ndarray, episode_start: int):
     bad = np.nonzero(cur["status"] < 0)[0]
     r = int(bad[0])
     code = int(cur["status"][r])
-    agent = plan.env.agents[int(cur["err_agent"][r])].id
+    i = int(cur["err_agent"][r])
+    a = plan.env.agents[i]
+    j = int(cur["err_index"][r])
+    x = float(cur["err_value"][r])
     ep = episode_start + r
-    if code == ERR_NAN:
-        raise ValueError(f"compiled policy of agent {agent!r} produced NaN in episode {ep}")
-    if code == ERR_RANGE:
-        raise ValueError(f"compiled policy of agent {agent!r} produced an action outside the "
-                         f"agent's range in episode {ep}")
+    if code in (ERR_NAN, ERR_RANGE):
+        raise compiled_action_error(_policy_name(plan, i), a, j, x, ep)
     return code
 
 
+def _policy_name(plan: Plan, i: int) -> str:
+    names = plan.buffers.get("policy_names") if plan.buffers is not None else None
+    return names[i] if names else "?"
+
+
 def _run_kernel(plan: Plan, arrs, sched_parts, episode_start: int):
-    st, cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, trace, heads = arrs
+    st, cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, trace, heads, met, mem = arrs
     env = plan.env
+    p = env.kernel_params()
     if plan.engine == "batch":
         sched, n_ticks, offsets = sched_parts
         return plan.kernel(sched, n_ticks, offsets, plan.timing_arr, plan.info, plan.act_lo,
-                           plan.act_hi, plan.pol_params, env.env_params, st, cur, acur, ring_v,
-                           ring_t, heap, pop_b, obs_b, act_b, trace, heads, plan.seed,
-                           episode_start,
+                           plan.act_hi, plan.pol_params, p, st, cur, acur, ring_v, ring_t, heap,
+                           pop_b, obs_b, act_b, met, mem, trace, heads, plan.seed, episode_start,
                            plan.horizon, env.dt, plan.n_rewards, 0.0, env.disturbance_mean)
-    return plan.kernel(plan.stride, plan.info, plan.act_lo, plan.act_hi, plan.pol_params,
-                       env.env_params, st, cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b,
-                       plan.seed, episode_start, env.dt, plan.n_rewards, 0.0,
-                       env.disturbance_mean)
+    return plan.kernel(plan.stride, plan.info, plan.act_lo, plan.act_hi, plan.pol_params, p, st,
+                       cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, met, mem, plan.seed,
+                       episode_start, env.dt, plan.n_rewards, 0.0, env.disturbance_mean)
 
 
 def run_chunk(plan: Plan, episode_start: int, n: int, trace_cap: int = 0) -> tuple:
     """Run episodes ``[episode_start, episode_start + n)``; returns ``(acur, events, arrs)``
     where ``acur`` is the ``(n, n_agents)`` ``agent_cursor_dt`` array of metrics and ``arrs``
-    the working set (entry 9 is the trace buffer, filled when ``trace_cap > 0``)."""
+    the working set (entry 9 is the trace buffer, filled when ``trace_cap > 0``; entry 11 the
+    env's metrics ``(n, n_agents, n_metrics)``)."""
     from heron.batch.schedule import fill
 
     sched_parts = None
@@ -271,7 +299,7 @@ def _python_round(plan: Plan, arrs, episode_start: int) -> None:
     """One decision round: every decision waiting in any episode of the chunk goes to its agent's
     policy (one call per policy group on the stacked batch); validated actions go back to
     ``act_b``."""
-    acur, obs_b, act_b = arrs[2], arrs[7], arrs[8]
+    acur, obs_b, act_b, mem = arrs[2], arrs[7], arrs[8], arrs[12]
     rows, agents = np.nonzero(acur["dec_pending"] == 1)
     if plan.buffers is not None and "py_groups" in plan.buffers:
         groups = plan.buffers["py_groups"]
@@ -287,7 +315,14 @@ def _python_round(plan: Plan, arrs, episode_start: int) -> None:
             r, g = rows[m], agents[m]
         if r.shape[0] == 0:
             continue
-        out = pol(obs_b[r, g, :obs_dim])
+        if pol.context:
+            ctx = DecisionContext(agent=g, agent_id=np.asarray(plan.env.agent_ids)[g],
+                                  episode=episode_start + r, t=acur["dec_t"][r, g],
+                                  memory=mem[r, g, :pol.memory])
+            out = pol(obs_b[r, g, :obs_dim], ctx)
+            mem[r, g, :pol.memory] = ctx.memory
+        else:
+            out = pol(obs_b[r, g, :obs_dim])
         out = _check_group(out, plan, members, r, g, episode_start)
         act_b[r, g, :act_dim] = out
 
@@ -303,6 +338,10 @@ def _check_group(out, plan: Plan, members: list, sel: np.ndarray, sel_agents: np
     if out.shape != (B, a0.act_dim) or not np.isfinite(out).all() or \
             (out < plan.act_lo[members[0], :a0.act_dim]).any() or \
             (out > plan.act_hi[members[0], :a0.act_dim]).any():
+        if out.shape == (B, a0.act_dim) and np.isfinite(out).all() and \
+                plan.python_policies[members[0]].clip:
+            return np.clip(out, plan.act_lo[sel_agents, :a0.act_dim],
+                           plan.act_hi[sel_agents, :a0.act_dim])
         for m in members:
             mask = sel_agents == m
             if not mask.any():

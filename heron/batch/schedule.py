@@ -160,7 +160,7 @@ def build_schedule(env, timing=None, *, n_episodes: int, seed: int, horizon: flo
     """Generate the schedule of episodes ``[episode_start, episode_start + n_episodes)`` of
     ``env`` under ``timing`` (see ``heron.batch.timing``); ``horizon`` in seconds (default: the
     env's)."""
-    from heron.batch.evaluate import check_run_args
+    from heron.batch.arguments import check_run_args
     from heron.batch.timing import resolve_timing, timing_array
 
     horizon = env.horizon if horizon is None else horizon

@@ -1,7 +1,7 @@
 """Normalising ``timing=`` for the batch engine: one ``TickConfig`` per agent.
 
 Accepted forms: ``None`` (the env's defaults), one ``TickConfig`` for every agent, or a dict whose
-keys are agent ids (``"battery_1"``) or agent classes (``"field"``, ``"coordinator"``) and whose
+keys are agent ids (``"heater_1"``) or agent classes (``"field"``, ``"coordinator"``) and whose
 values are ``TickConfig`` objects or their ``to_dict()`` form. Per-id entries win over per-class
 entries, which win over the env's defaults. Unknown keys raise ``ValueError`` listing valid ones.
 """

@@ -5,7 +5,7 @@
 * ``heron.bench.baselines``: W3 as a SimPy model and as a plain ``heapq`` loop;
 * ``heron.bench.heap_throughput``: heap push+pop from Python and from Numba;
 * ``heron.bench.measure``: medians of timed repeats after a warm-up;
-* ``heron.bench.anchors``: the reference anchors and targets of ``performance.md``;
+* ``heron.bench.anchors``: the reference anchors and targets of ``docs/performance.md``;
 * ``heron.bench.results``: rows, ratios and their table/JSON forms.
 
 The asv suite (``benchmarks/``) imports the same pieces.

@@ -1,4 +1,4 @@
-"""Reference anchors and targets of ``performance.md``, as data (the one place they live in code).
+"""Reference anchors and targets of ``docs/performance.md``, as data (the one place in code).
 
 ``heron bench`` divides what it measures by these to print "x the reference" and "x the target".
 Anchors are rates measured on this machine class (2 cores); a range is stored as ``(low, high)``
@@ -27,7 +27,7 @@ class Anchor:
 
 @dataclass(frozen=True)
 class Target:
-    """A goal of ``performance.md``: at least ``rate`` in ``unit`` (per second)."""
+    """A goal of ``docs/performance.md``: at least ``rate`` in ``unit`` (per second)."""
 
     unit: str
     rate: float
@@ -37,9 +37,9 @@ class Target:
 # public HERON reference (commit 997a6bf): what heron is measured against.
 REFERENCES = {
     "W1": Anchor("public HERON reference, event-driven path", "episodes/s", (400.0, 500.0),
-                 "performance.md anchors: W1 shape, one episode at a time"),
+                 "docs/performance.md anchors: W1 shape, one episode at a time"),
     "W3": Anchor("public HERON reference EventScheduler", "events/s", (100e3, 120e3),
-                 "performance.md anchors: W3"),
+                 "docs/performance.md anchors: W3"),
 }
 
 # targets keyed by (workload, engine) as named by ``heron bench``.
@@ -54,10 +54,10 @@ TARGETS = {
 
 
 def reference_for(workload: str) -> Optional[Anchor]:
-    """The reference anchor of ``workload`` (``None`` when performance.md gives none)."""
+    """The reference anchor of ``workload`` (``None`` when docs/performance.md gives none)."""
     return REFERENCES.get(workload)
 
 
 def target_for(workload: str, engine: str) -> Optional[Target]:
-    """The target of ``(workload, engine)`` (``None`` when performance.md sets none)."""
+    """The target of ``(workload, engine)`` (``None`` when docs/performance.md sets none)."""
     return TARGETS.get((workload, engine))

@@ -3,8 +3,8 @@
     heron bench [--workload W1|W2|W3 ...] [--json] [--quick] [--repeats N] [--threads N]
 
 Prints a table (workload, engine, rate, median wall time, ratio to the reference anchor and to the
-target of ``performance.md``) and the ratios between engines measured in the same run; ``--json``
-prints the same as one JSON document for machines. ``--quick`` uses tiny sizes: it checks that
+target of ``docs/performance.md``) and the ratios between engines measured in the same run;
+``--json`` prints the same as one JSON document for machines. ``--quick`` uses tiny sizes: it checks that
 everything runs, its rates mean little. Returns the process exit code.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ WORKLOADS = ("W1", "W2", "W3")
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="heron bench",
-        description="Measure the canonical workloads of performance.md on heron's engines and "
+        description="Measure the canonical workloads (docs/performance.md) on heron's engines and "
                     "their baselines in one run: medians of a few repeats after a warm-up, and "
                     "the ratios between engines.",
     )

@@ -1,7 +1,9 @@
 """Synthetic result tables for the Parquet-writing and analysis benchmarks.
 
-They have exactly the columns and types the engine produces (``heron.study.dataset
-.EPISODE_COLUMNS``) and that ``heron.analysis.load`` returns, filled with seeded random values:
+They have exactly the columns and types the engine produces for an env declaring the metrics
+``METRICS`` (``heron.study.dataset.ENGINE_COLUMNS``, then one float64 column per metric: the
+shape of the demo's W1 workload) and that ``heron.analysis.load`` returns, filled with seeded
+random values:
 writing and summarising cost the same whatever the numbers are, and this keeps a benchmark's
 setup to a fraction of a second instead of simulating a million rows first.
 
@@ -14,6 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
+#: The metric columns of the synthetic env (one, like the demo's W1 workload); pass
+#: ``metrics=METRICS`` to ``heron.study.dataset.study_schema`` to write them.
+METRICS = ("time_outside_band",)
+
 
 def _check_positive(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -25,7 +31,7 @@ def _columns(rng, n_episodes: int, n_agents: int, seed: int) -> dict:
     """Engine columns for ``n_episodes`` x ``n_agents`` rows (episode-major)."""
     n = n_episodes * n_agents
     agent_index = np.tile(np.arange(n_agents, dtype=np.int64), n_episodes)
-    names = np.array([f"battery_{i}" for i in range(n_agents)], dtype=object)
+    names = np.array([f"agent_{i}" for i in range(n_agents)], dtype=object)
     obs = rng.gamma(4.0, 0.0125, n)
     act = rng.gamma(4.0, 0.025, n)
     return {
@@ -42,7 +48,7 @@ def _columns(rng, n_episodes: int, n_agents: int, seed: int) -> dict:
         "obs_staleness_max": obs * 2.0,
         "act_staleness_mean": act,
         "act_staleness_max": act * 2.0,
-        "time_outside_band": rng.exponential(1.0, n),
+        **{m: rng.exponential(1.0, n) for m in METRICS},
     }
 
 

@@ -3,7 +3,7 @@
 * fill-drain: push ``n`` events into an empty heap, then pop them all (the heap grows to ``n``);
 * hold: the classic discrete-event pattern at a steady size ``m``: pop the first event and push
   it back at its time plus an increment, ``n`` times (a scheduler with ``m`` pending events).
-* ticks (Numba only): the workload of performance.md's heap anchor, "100 agents x 1000 s ticks +
+* ticks (Numba only): the heap anchor workload of docs/performance.md, "100 agents x 1000 s ticks +
   effects": agents tick every second with 10 % uniform jitter, each tick queues its action effect
   0.1 s later and the agent's next tick; every event is one pop and, on average, one push.
 

@@ -2,8 +2,8 @@
 them, with the table for people and the dict for ``--json``.
 
 A row's rate is units per second at the median wall time of its repeats (``heron.bench.measure``);
-``vs_reference`` divides it by the high end of the reference anchor of ``performance.md`` and
-``vs_target`` by the target, when those exist for the row's unit.
+``vs_reference`` divides it by the high end of the reference anchor (``docs/performance.md``)
+and ``vs_target`` by the target, when those exist for the row's unit.
 """
 from __future__ import annotations
 
@@ -137,5 +137,5 @@ def format_table(rows: List[BenchRow], rat: List[Ratio]) -> str:
         text.extend(notes)
     text.append("")
     text.append("vs reference: rate / the high end of the public HERON reference anchor "
-                "(performance.md); vs target: rate / the target.")
+                "(docs/performance.md); vs target: rate / the target.")
     return "\n".join(text)

@@ -1,4 +1,4 @@
-"""``HeronEnvCore``: the event-driven environment core (``timing-model.md`` sections 3-6).
+"""``HeronEnvCore``: the event-driven environment core (``docs/timing-model.md`` s. 3-6).
 
 All times are float64 seconds of simulated time.
 

@@ -3,8 +3,9 @@
 A ``Protocol`` turns a sender's command (what its policy returned at a tick) into ``Message``
 objects, one per recipient, in a deterministic order (the sender's subordinate order). The
 environment core delivers each message as a ``MESSAGE_DELIVERY`` event after the sender's
-jittered ``msg_delay`` (first in, first out per sender and recipient; ``timing-model.md`` s. 3);
-the recipient keeps the latest delivered message (``Agent.latest_message``).
+jittered ``msg_delay`` (first in, first out per sender and recipient;
+``docs/timing-model.md`` s. 3); the recipient keeps the latest delivered message
+(``Agent.latest_message``).
 """
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ The calibrations come from the tutorial's "CPS-Calibrated Timing Configurations"
 ``deterministic`` (training timing)
     Synchronous-like timing without delays or jitter: field 1 s, coordinator 5 s.
 ``w1``
-    The canonical W1 workload of ``performance.md``: 1 s ticks, 50 ms observation delay,
+    The canonical W1 workload of ``docs/performance.md``: 1 s ticks, 50 ms observation delay,
     100 ms action delay, GAUSSIAN jitter 10 % (coordinator: 5 s, 0.2 s observation delay,
     0.1 s message delay, GAUSSIAN 5 %, as in W2).
 
@@ -108,7 +108,7 @@ PRESETS: dict = {
              "coordinator": _cls(5.0, 0.0, 0.0, 0.0)}),
         TimingPreset(
             "w1", "canonical W1/W2 workload timing (1 s ticks, GAUSSIAN 10%)",
-            "performance.md, workloads W1 battery-2 and W2 microgrid-8",
+            "docs/performance.md, workloads W1 battery-2 and W2 microgrid-8",
             {"field": _cls(1.0, 0.05, 0.1, 0.05, "GAUSSIAN", 0.1),
              "coordinator": _cls(5.0, 0.2, 0.0, 0.1, "GAUSSIAN", 0.05)}),
     )

@@ -1,7 +1,7 @@
 """``TickConfig`` and ``JitterType``: an agent's timing (tick interval and delays, in seconds).
 
-Sampling follows ``timing-model.md`` section 2: each ``get_*`` call applies the config's jitter to
-its base value using the next standard variate of one generator per config,
+Sampling follows ``docs/timing-model.md`` section 2: each ``get_*`` call applies the config's
+jitter to its base value using the next standard variate of one generator per config,
 ``numpy.random.default_rng(seed)``, in call order; nothing is drawn when the jitter type is NONE or
 the base is 0. Variates are drawn in blocks by a compiled ``JitterSampler`` (bit-identical to
 drawing them one call at a time), so a sample costs well under a microsecond.

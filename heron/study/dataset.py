@@ -6,12 +6,16 @@ Layout of an output directory::
     OUT/manifest.jsonl                  one JSON line per event: header, shards, "complete"
     OUT/data/policy=P/scenario=S/part-<start>-<count>.parquet
 
-One row per (episode, agent): the engine's columns (``EPISODE_COLUMNS``: seeds are columns), then
-``mode`` (``"event"`` or ``"sync"``), ``preset`` and one column per timing axis (null where the
-scenario is not a grid point). ``policy`` and ``scenario`` live in the directory names (hive
-partitioning, values URI-encoded), so filters on them prune whole directories. The provenance JSON
-sits in the schema metadata of every file. Parquet settings follow pyarrow practice for Monte Carlo
-rows: dictionary encoding only on low-cardinality columns, row groups of ``ROW_GROUP_ROWS`` rows.
+One row per (episode, agent): the engine's common columns (``ENGINE_COLUMNS``, the same as
+``heron.batch.result.COLUMNS``: seeds are columns), then the env's declared metric columns
+(``env.metric_names``, float64, in declaration order), then ``mode`` (``"event"`` or ``"sync"``),
+``preset`` and one column per timing axis (null where the scenario is not a grid point).
+``policy`` and ``scenario`` live in the directory names (hive partitioning, values URI-encoded), so
+filters on them prune whole directories. The provenance JSON sits in the schema metadata of every
+file (key ``b"heron"``), and the metric names as a JSON list (key ``b"heron.metrics"``, also in
+the manifest header), so readers tell metric columns from timing axes. Parquet settings follow
+pyarrow practice for Monte Carlo rows: dictionary encoding only on low-cardinality columns, row
+groups of ``ROW_GROUP_ROWS`` rows.
 
 Atomicity: a shard is written to a hidden temporary file (``.part-....tmp``: pyarrow's discovery
 ignores names starting with ``.``) and renamed into place, then recorded in the manifest. A shard
@@ -31,17 +35,69 @@ DATA_DIR = "data"
 ROW_GROUP_ROWS = 131_072
 FORMAT = "heron-study/1"
 
-# (name, arrow type name, low cardinality?) in file order; exactly the engine's .episodes columns.
-EPISODE_COLUMNS = (
+# (name, arrow type name, low cardinality?) in file order: the engine's common columns
+# (``heron.batch.result.COLUMNS``; not imported, so reading a dataset does not load the engine).
+ENGINE_COLUMNS = (
     ("seed", "int64", True), ("episode", "int64", False), ("agent", "string", True),
     ("agent_index", "int64", True), ("agent_class", "string", True), ("return", "float64", False),
     ("n_ticks", "int64", False), ("n_effects", "int64", False), ("n_messages", "int64", False),
     ("obs_staleness_mean", "float64", False), ("obs_staleness_max", "float64", False),
     ("act_staleness_mean", "float64", False), ("act_staleness_max", "float64", False),
-    ("time_outside_band", "float64", False),
 )
+EPISODE_COLUMNS = ENGINE_COLUMNS   # the former name
+METRIC_TYPE = "float64"            # every env metric column (never dictionary-encoded)
 SCENARIO_COLUMNS = (("mode", "string", True), ("preset", "string", True))
 PARTITIONS = ("policy", "scenario")
+METRICS_KEY = b"heron.metrics"     # schema metadata: JSON list of the env's metric columns
+
+
+def fixed_columns() -> set:
+    """Names of the columns every study has: engine, scenario and partition columns."""
+    return {n for n, _, _ in ENGINE_COLUMNS + SCENARIO_COLUMNS} | set(PARTITIONS)
+
+
+def axis_names() -> frozenset:
+    """Every possible timing-axis column name (``heron.study.grid``): the top-level axes and
+    ``<agent class>_<tick field>``."""
+    from heron.scheduling.presets import AGENT_CLASSES
+    from heron.study.grid import TICK_FIELDS, TOP_AXES
+
+    return frozenset(TOP_AXES) | {f"{c}_{f}" for c in AGENT_CLASSES for f in TICK_FIELDS}
+
+
+def check_metric_names(metrics) -> tuple:
+    """``metrics`` (an env's ``metric_names``) as a tuple of str, checked: distinct, and none
+    named like a column the dataset already has (engine, scenario, partition or timing-axis
+    column), so every reader can tell a metric column from the others."""
+    if isinstance(metrics, str):
+        raise ValueError(f"metric names must be a sequence of str, not one str; got {metrics!r}")
+    out = tuple(metrics or ())
+    bad = [m for m in out if not isinstance(m, str) or not m]
+    if bad:
+        raise ValueError(f"metric names must be non-empty strings; got {bad} in {list(out)}")
+    dup = sorted({m for m in out if out.count(m) > 1})
+    if dup:
+        raise ValueError(f"metric names must be distinct; {dup} repeat(s) in {list(out)}")
+    clash = [m for m in out if m in fixed_columns() or m in axis_names()]
+    if clash:
+        raise ValueError(f"metric name(s) {clash} clash with the study dataset's own columns "
+                         f"(engine columns {[n for n, _, _ in ENGINE_COLUMNS]}, "
+                         f"{[n for n, _, _ in SCENARIO_COLUMNS]}, {list(PARTITIONS)} and the "
+                         "timing axes); rename the env's metric(s)")
+    return out
+
+
+def env_metric_names(env) -> tuple:
+    """The metric columns ``env`` declares (``env.metric_names``; none if it has no such
+    attribute), checked with ``check_metric_names``."""
+    return check_metric_names(getattr(env, "metric_names", ()) or ())
+
+
+def study_columns(axes, metrics=()) -> list:
+    """``(name, arrow type name, low cardinality?)`` of every file column, in file order: engine
+    columns, ``metrics``, scenario columns, ``axes``."""
+    return [*ENGINE_COLUMNS, *((m, METRIC_TYPE, False) for m in metrics), *SCENARIO_COLUMNS,
+            *((a, axis_type(a), True) for a in axes)]
 
 
 def axis_type(axis: str) -> str:
@@ -57,19 +113,32 @@ def _arrow_type(name: str):
     return getattr(pa, name)()
 
 
-def study_schema(axes, provenance_json: str):
-    """The Arrow schema of every file of a study (partition columns excluded). String columns are
-    dictionary-typed (``heron.analysis.load`` returns them as plain strings)."""
+def study_schema(axes, provenance_json: str, metrics=()):
+    """The Arrow schema of every file of a study (partition columns excluded): engine columns,
+    the env's ``metrics`` (float64), ``mode``, ``preset``, ``axes``. String columns are
+    dictionary-typed (``heron.analysis.load`` returns them as plain strings). The metadata holds
+    the provenance JSON and the metric names."""
     import pyarrow as pa
 
-    fields = [pa.field(n, _arrow_type(t)) for n, t, _ in EPISODE_COLUMNS + SCENARIO_COLUMNS]
-    fields += [pa.field(a, _arrow_type(axis_type(a))) for a in axes]
-    return pa.schema(fields, metadata={b"heron": provenance_json.encode()})
+    metrics = check_metric_names(metrics)
+    fields = [pa.field(n, _arrow_type(t)) for n, t, _ in study_columns(axes, metrics)]
+    return pa.schema(fields, metadata={b"heron": provenance_json.encode(),
+                                       METRICS_KEY: json.dumps(list(metrics)).encode()})
 
 
-def dictionary_columns(axes) -> list:
-    """Columns worth Parquet dictionary encoding (few distinct values per file)."""
-    return [n for n, _, low in EPISODE_COLUMNS + SCENARIO_COLUMNS if low] + list(axes)
+def schema_metrics(schema):
+    """The metric column names recorded in a study file's Arrow ``schema`` (``None`` when the
+    file predates the record)."""
+    meta = schema.metadata or {}
+    if METRICS_KEY not in meta:
+        return None
+    return tuple(json.loads(meta[METRICS_KEY]))
+
+
+def dictionary_columns(axes, metrics=()) -> list:
+    """Columns worth Parquet dictionary encoding (few distinct values per file): never the
+    metric columns (continuous values), so ``metrics`` only documents the call."""
+    return [n for n, _, low in study_columns(axes, metrics) if low]
 
 
 def _constant(value, type_, n: int):
@@ -121,20 +190,23 @@ def _agent_strings(values, agent_index, first):
 
 
 def episodes_to_table(columns, schema, *, mode: str, preset: str, axes: dict):
-    """Arrow table of one shard: the engine's columns (a DataFrame or a dict of NumPy arrays)
-    plus the constant scenario columns."""
+    """Arrow table of one shard: the engine's columns and the env's metric columns (a DataFrame
+    or a dict of NumPy arrays; the metrics are the ones ``schema`` records, see
+    ``study_schema``) plus the constant scenario columns."""
     import numpy as np
     import pyarrow as pa
 
+    metrics = schema_metrics(schema) or ()
+    own = [*ENGINE_COLUMNS, *((m, METRIC_TYPE, False) for m in metrics)]
     names = list(columns.columns) if hasattr(columns, "columns") else list(columns)
-    missing = [n for n, _, _ in EPISODE_COLUMNS if n not in names]
+    missing = [n for n, _, _ in own if n not in names]
     if missing:
         raise ValueError(f"the engine's episodes table lacks column(s) {missing}; got {names}")
-    n = len(columns[EPISODE_COLUMNS[0][0]])
+    n = len(columns[ENGINE_COLUMNS[0][0]])
     agent_index = np.asarray(columns["agent_index"], dtype=np.int64)
     first = _first_rows(agent_index)
     arrays = []
-    for name, t, _ in EPISODE_COLUMNS:
+    for name, t, _ in own:
         col = columns[name]
         if t == "string":
             if hasattr(col, "to_numpy"):   # pandas: Arrow converts and encodes it in C++
@@ -148,7 +220,7 @@ def episodes_to_table(columns, schema, *, mode: str, preset: str, axes: dict):
             arrays.append(pa.array(np.asarray(col, dtype=t)))
     arrays.append(_constant(mode, schema.field("mode").type, n))
     arrays.append(_constant(preset, schema.field("preset").type, n))
-    for field in list(schema)[len(EPISODE_COLUMNS) + len(SCENARIO_COLUMNS):]:
+    for field in list(schema)[len(own) + len(SCENARIO_COLUMNS):]:
         arrays.append(_constant(axes.get(field.name), field.type, n))
     return pa.Table.from_arrays(arrays, schema=schema)
 
@@ -192,8 +264,9 @@ def write_atomic(table, out_dir: str, relpath: str, *, dictionary=None, statisti
 class Manifest:
     """The append-only record of a study's progress (``OUT/manifest.jsonl``).
 
-    Line 1 is the header (format, study name, fingerprint); then one ``{"type": "shard", ...}`` per
-    completed shard and a final ``{"type": "complete"}``. A torn last line (a crash mid-write) is
+    Line 1 is the header (format, study name, fingerprint, ``metrics``: the env's metric
+    columns); then one ``{"type": "shard", ...}`` per completed shard and a final
+    ``{"type": "complete"}``. A torn last line (a crash mid-write) is
     dropped when the manifest is opened. Only the parent process writes it.
     """
 

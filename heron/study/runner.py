@@ -18,10 +18,13 @@ from dataclasses import dataclass
 from typing import Optional
 
 from heron.study import provenance
-from heron.study.dataset import DATA_DIR, FORMAT, STUDY_COPY, Manifest, remove_partials
+from heron.study.dataset import (
+    DATA_DIR, FORMAT, STUDY_COPY, Manifest, check_metric_names, env_metric_names, remove_partials,
+)
 from heron.study.executors import open_executor
 from heron.study.shards import (
-    DEFAULT_EVALUATOR, make_task, plan_shards, run_shard, shard_engine, warm_jobs, warm_shard,
+    DEFAULT_EVALUATOR, make_task, plan_shards, resolve_env, run_shard, shard_engine, warm_jobs,
+    warm_shard,
 )
 
 REPORT_OUTPUTS = ("summary.csv", "report.md", "plots")
@@ -59,8 +62,12 @@ def _clear(out_dir: str) -> None:
             os.unlink(path)
 
 
-def prepare_output(spec, out_dir: str, *, overwrite: bool = False) -> Manifest:
-    """Open (resume) or start the manifest of ``spec`` in ``out_dir``."""
+def prepare_output(spec, out_dir: str, *, overwrite: bool = False, metrics=None) -> Manifest:
+    """Open (resume) or start the manifest of ``spec`` in ``out_dir``. ``metrics``: the metric
+    columns of the study's env (recorded in the header; default: resolved from the env)."""
+    if metrics is None:
+        metrics = env_metric_names(resolve_env(spec.env_name, spec.env_kwargs))
+    metrics = list(check_metric_names(metrics))
     os.makedirs(out_dir, exist_ok=True)
     manifest = Manifest(out_dir)
     fingerprint = spec.fingerprint()
@@ -71,6 +78,13 @@ def prepare_output(spec, out_dir: str, *, overwrite: bool = False) -> Manifest:
             f"fingerprint {manifest.header.get('fingerprint', '?')[:12]}); this study is "
             f"{spec.name!r} ({fingerprint[:12]}). Choose another output directory or pass "
             "--overwrite (overwrite=True) to delete the previous results.")
+    recorded = manifest.header.get("metrics") if manifest.exists else None
+    if recorded is not None and list(recorded) != metrics and not overwrite:
+        raise StudyConflictError(
+            f"{out_dir!r} holds results of {spec.name!r} with the metric columns {recorded}; "
+            f"its environment {spec.env_name!r} now declares {metrics}, so new shards would not "
+            "match the old ones. Choose another output directory or pass --overwrite "
+            "(overwrite=True) to delete the previous results.")
     if not manifest.exists and os.path.isdir(data_dir) and os.listdir(data_dir) and not overwrite:
         raise StudyConflictError(f"{data_dir!r} exists without a heron manifest; refusing to mix "
                                  "results. Choose another output directory or pass --overwrite.")
@@ -79,7 +93,7 @@ def prepare_output(spec, out_dir: str, *, overwrite: bool = False) -> Manifest:
         manifest = Manifest(out_dir)
     if not manifest.exists:
         manifest.start({"format": FORMAT, "name": spec.name, "fingerprint": fingerprint,
-                        "n_episodes": spec.n_episodes, "seed": spec.seed})
+                        "n_episodes": spec.n_episodes, "seed": spec.seed, "metrics": metrics})
     else:
         remove_partials(out_dir)
     copy = os.path.join(out_dir, STUDY_COPY)
@@ -117,7 +131,9 @@ def run_study(spec, out_dir: Optional[str] = None, *, executor=None, scheduler=N
         raise ValueError("out_dir is required: the study file names no [study] output")
     out_dir = os.path.abspath(os.fspath(out_dir))
     t_start = time.perf_counter()
-    manifest = prepare_output(spec, out_dir, overwrite=overwrite)
+    # the env's metric columns fix the dataset's schema: every shard writes them
+    metrics = env_metric_names(resolve_env(spec.env_name, spec.env_kwargs))
+    manifest = prepare_output(spec, out_dir, overwrite=overwrite, metrics=metrics)
     prov_json = provenance.to_json(provenance.collect(spec))
     shards = plan_shards(spec)
     todo = [s for s in shards if not manifest.is_done(s.id)]
@@ -128,9 +144,9 @@ def run_study(spec, out_dir: Optional[str] = None, *, executor=None, scheduler=N
         bar = _progress(sum(s.count for s in shards), done_eps, quiet, spec.name)
         try:
             if handle.name != "inline" and handle.workers > 1:
-                _warm(handle, todo, spec, out_dir, prov_json, evaluator)
+                _warm(handle, todo, spec, out_dir, prov_json, evaluator, metrics)
             _drive(handle, todo, spec, out_dir, prov_json, evaluator, manifest, bar, stats,
-                   window or (1 if handle.name == "inline" else 2 * handle.workers))
+                   window or (1 if handle.name == "inline" else 2 * handle.workers), metrics)
         finally:
             bar.close()
             handle.close()
@@ -140,31 +156,32 @@ def run_study(spec, out_dir: Optional[str] = None, *, executor=None, scheduler=N
                     stats["kernel_s"], stats["write_s"], stats["events"])
 
 
-def _warm_plan(todo, spec, out_dir, prov_json, threads, evaluator) -> list:
+def _warm_plan(todo, spec, out_dir, prov_json, threads, evaluator, metrics=()) -> list:
     """The warm-up jobs (``(task, part)`` for ``warm_shard``) of the shards ``todo``: each
     engine's independent compile pieces once, the longest first (the event-driven kernel), so a
     pool's workers finish together."""
     firsts = {}
     for shard in todo:
-        task = make_task(spec, shard, out_dir, prov_json, threads, evaluator)
+        task = make_task(spec, shard, out_dir, prov_json, threads, evaluator, metrics)
         firsts.setdefault(shard_engine(task), task)
     jobs = [job for task in firsts.values() for job in warm_jobs(task)]
     jobs.sort(key=lambda job: (job[1] != "kernel", shard_engine(job[0]) != "batch"))
     return jobs
 
 
-def _warm(handle, todo, spec, out_dir, prov_json, evaluator):
+def _warm(handle, todo, spec, out_dir, prov_json, evaluator, metrics=()):
     """Compile the kernels the shards need once, on the workers, before any shard runs: on a
     fresh install of a 2-core machine the W1 rollout kernel compiles on one worker while the
     synchronous and schedule kernels compile on the other, and every later shard loads them from
     Numba's cache."""
-    jobs = _warm_plan(todo, spec, out_dir, prov_json, handle.threads, evaluator)
+    jobs = _warm_plan(todo, spec, out_dir, prov_json, handle.threads, evaluator, metrics)
     futures = [handle.executor.submit(warm_shard, task, part) for task, part in jobs]
     for fut in cf.as_completed(futures):
         fut.result()  # an engine that cannot run fails here, before any shard is written
 
 
-def _drive(handle, todo, spec, out_dir, prov_json, evaluator, manifest, bar, stats, window):
+def _drive(handle, todo, spec, out_dir, prov_json, evaluator, manifest, bar, stats, window,
+           metrics=()):
     queue = list(reversed(todo))
     pending = {}
     counter = handle.counter
@@ -182,7 +199,8 @@ def _drive(handle, todo, spec, out_dir, prov_json, evaluator, manifest, bar, sta
         while queue or pending:
             while queue and len(pending) < window:
                 shard = queue.pop()
-                task = make_task(spec, shard, out_dir, prov_json, handle.threads, evaluator)
+                task = make_task(spec, shard, out_dir, prov_json, handle.threads, evaluator,
+                                 metrics)
                 pending[handle.executor.submit(run_shard, task)] = shard
             finished, _ = cf.wait(list(pending), timeout=None if counter is None else 0.25,
                                   return_when=cf.FIRST_COMPLETED)

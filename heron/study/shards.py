@@ -5,9 +5,10 @@ A *cell* is (policy, scenario); a *shard* is a cell and an episode range ``[star
 scenarios; ranges ascending). ``run_shard(task)`` runs in a worker (same process, a process pool or
 a Dask worker): it rebuilds the environment and the policy from plain data (names, import paths,
 ``.npz`` paths; nothing is pickled but the task dict), calls ``heron.batch.evaluate`` with
-``episode_start=start``, writes the shard's Parquet file atomically and returns a small summary
-dict. The engine's counter-based streams make episode ``e`` of seed ``s`` the same in any shard, so
-the dataset does not depend on the shard size or the executor.
+``episode_start=start``, writes the shard's Parquet file atomically (the engine's columns, then
+the metric columns the env declares, ``task["metrics"]``) and returns a small summary dict. The
+engine's counter-based streams make episode ``e`` of seed ``s`` the same in any shard, so the
+dataset does not depend on the shard size or the executor.
 """
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
-from heron.study.dataset import dictionary_columns, episodes_to_table, shard_file, study_schema, \
-    write_atomic
+from heron.study.dataset import ENGINE_COLUMNS, dictionary_columns, env_metric_names, \
+    episodes_to_table, shard_file, study_schema, write_atomic
 from heron.study.grid import Scenario
 
 #: The function that runs episodes (``heron.batch.evaluate``'s signature); studies may name another.
@@ -55,15 +56,16 @@ def plan_shards(spec) -> list:
 
 
 def make_task(spec, shard: Shard, out_dir: str, provenance_json: str, threads,
-              evaluator: str = DEFAULT_EVALUATOR) -> dict:
-    """The plain-data task a worker needs for ``shard`` (picklable, small)."""
+              evaluator: str = DEFAULT_EVALUATOR, metrics=()) -> dict:
+    """The plain-data task a worker needs for ``shard`` (picklable, small). ``metrics``: the
+    metric columns of the study's env (``env.metric_names``), the same for every shard."""
     return {
         "id": shard.id, "file": shard.file, "out_dir": out_dir,
         "env_name": spec.env_name, "env_kwargs": spec.env_kwargs,
         "policy": shard.policy.to_dict(), "scenario": shard.scenario.to_dict(),
         "start": shard.start, "count": shard.count, "seed": spec.seed, "horizon": spec.horizon,
         "engine": spec.engine, "axes": list(spec.axes), "provenance": provenance_json,
-        "threads": threads, "evaluator": evaluator,
+        "threads": threads, "evaluator": evaluator, "metrics": list(metrics),
     }
 
 
@@ -163,6 +165,29 @@ def _check_episodes(columns, task: dict) -> None:
                            f"{task['seed']}")
 
 
+def _metrics(task: dict, env) -> tuple:
+    """The metric columns of ``task``: the env's, which must be the ones the study planned
+    (a worker with another version of the env would write another schema)."""
+    declared = env_metric_names(env)
+    planned = task.get("metrics")
+    if planned is not None and tuple(planned) != declared:
+        raise RuntimeError(f"shard {task['id']}: the environment {task['env_name']!r} declares "
+                           f"the metric columns {list(declared)} on this worker, but the study "
+                           f"was planned with {list(planned)} (another version of the env's code "
+                           "on this worker?)")
+    return declared
+
+
+def _check_columns(columns, task: dict, metrics) -> None:
+    """The engine must return the engine columns and exactly the env's metric columns."""
+    names = list(columns.columns) if hasattr(columns, "columns") else list(columns)
+    extra = [n for n in names if n not in {c for c, _, _ in ENGINE_COLUMNS} | set(metrics)]
+    if extra:
+        raise RuntimeError(f"shard {task['id']}: the engine returned column(s) {extra} that the "
+                           f"environment {task['env_name']!r} does not declare as metrics "
+                           f"(its metrics: {list(metrics)})")
+
+
 def warm_jobs(task: dict) -> list:
     """The compile jobs of ``task``'s engine, as ``(task, part)`` pairs for ``warm_shard``: one
     per independent piece (``heron.batch.runner.COMPILE_PARTS``) with the default evaluator, so
@@ -247,6 +272,7 @@ def run_shard(task: dict) -> dict:
     to the worker's counter)."""
     evaluate = import_object(task.get("evaluator") or DEFAULT_EVALUATOR)
     env = resolve_env(task["env_name"], task["env_kwargs"])
+    metrics = _metrics(task, env)
     policy = resolve_policy(task["policy"])
     scenario = task["scenario"]
     engine = shard_engine(task)
@@ -264,13 +290,14 @@ def run_shard(task: dict) -> dict:
                       seed=task["seed"], horizon=task["horizon"], engine=engine,
                       threads=task["threads"], episode_start=task["start"], **extra)
     t1 = time.perf_counter()
-    schema = study_schema(task["axes"], task["provenance"])
+    schema = study_schema(task["axes"], task["provenance"], metrics)
     columns = result.arrays if extra.get("as_arrays") else result.episodes
     _check_episodes(columns, task)
+    _check_columns(columns, task, metrics)
     table = episodes_to_table(columns, schema, mode=scenario["mode"],
                               preset=scenario["preset"], axes=scenario["axes"])
     t_table = time.perf_counter()
-    low = dictionary_columns(task["axes"])
+    low = dictionary_columns(task["axes"], metrics)
     nbytes = write_atomic(table, task["out_dir"], task["file"], dictionary=low,
                           statistics=[*low, "episode"])
     t2 = time.perf_counter()

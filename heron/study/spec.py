@@ -2,12 +2,11 @@
 
 A study file is data: nothing in it is evaluated and no pickle is ever loaded (policy weights are
 ``.npz`` read with ``allow_pickle=False``). Environments and policies may be named by an import path
-``"package.module:attribute"``, which imports that module. Example
-(``examples/study_battery.toml``)::
+``"package.module:attribute"``, which imports that module. Example::
 
     [study]
-    name = "battery-robustness"
-    output = "heron-study-battery"   # default output directory (relative to the working dir)
+    name = "plant-robustness"
+    output = "heron-study-plant"     # default output directory (relative to the working dir)
     seed = 2026                      # the study seed: episode e of seed s is the same everywhere
     n_episodes = 2000                # per cell (policy x scenario)
     horizon = 50.0                   # seconds (optional: the environment's default)
@@ -15,17 +14,21 @@ A study file is data: nothing in it is evaluated and no pickle is ever loaded (p
     engine = "batch"                 # "batch" (default) or "interactive"
 
     [environment]
-    name = "battery_fleet"           # a heron.demo_envs factory, or "package.module:factory"
-    kwargs = { n_batteries = 2 }
+    name = "mypkg.envs:make_plant"   # "package.module:factory", or a heron.demo_envs factory
+    kwargs = { n_units = 2 }         # keyword arguments of the factory
 
     [policies]                       # name -> built-in name | "file.npz" | "package.module:object"
     simple = "simple"
+    tuned = "weights/tuned.npz"
 
     [timing]                         # see heron.study.grid
     base = "w1"
     presets = ["scada"]
     [timing.grid]
     jitter_ratio = [0.0, 0.2, 0.4]
+
+The dataset's columns follow the environment: the engine's columns, then the metric columns the
+env declares (``BatchEnv.metrics``). ``examples/`` holds complete study files.
 
 Every error is a ``StudySpecError`` (a ``ValueError``) naming the file, the line where possible, the
 key and the valid choices.
@@ -197,7 +200,7 @@ def parse_spec_dict(data: dict, *, text: str = "", path: Optional[str] = None) -
     env_name = env.get("name")
     if not isinstance(env_name, str) or not (env_name.isidentifier() or _IMPORT.match(env_name)):
         raise loc.error(("environment",), "name", "must be a heron.demo_envs factory name "
-                        f"(e.g. \"battery_fleet\") or an import path \"package.module:factory\"; "
+                        f"({_demo_env_names()}) or an import path \"package.module:factory\"; "
                         f"got {env_name!r}")
     env_kwargs = env.get("kwargs", {})
     if not isinstance(env_kwargs, dict):
@@ -216,6 +219,15 @@ def parse_spec_dict(data: dict, *, text: str = "", path: Optional[str] = None) -
                      shard_size=shard_size, engine=engine, output=output, env_name=env_name,
                      env_kwargs=dict(env_kwargs), policies=policies, scenarios=scenarios,
                      axes=axes, source_text=text, source_path=path)
+
+
+def _demo_env_names() -> str:
+    """The factories of ``heron.demo_envs``, for error messages."""
+    try:
+        import heron.demo_envs as demo_envs
+    except Exception:  # noqa: BLE001 - only an error message depends on it
+        return "see heron.demo_envs"
+    return "one of " + ", ".join(repr(n) for n in sorted(getattr(demo_envs, "__all__", ())))
 
 
 def _parse_policy(loc, name, value, path) -> PolicySpec:

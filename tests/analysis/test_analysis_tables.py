@@ -131,3 +131,38 @@ def test_tables_reuse_a_summary_with_the_same_numbers(study_dir):
     g1 = interaction(df, "act_delay", "jitter_ratio", policy="a", n_boot=100)
     g2 = interaction(df, "act_delay", "jitter_ratio", policy="a", n_boot=100, summary=s)
     pd.testing.assert_frame_equal(g1, g2)
+
+
+def test_metric_columns_follow_the_dataset(study_dir):
+    """The stand-in env declares one metric, ``violation_s``: it is carried (summed over the
+    episode's agents, averaged per cell), never taken for a timing axis."""
+    from heron.analysis import axis_columns, metric_columns
+    from heron.analysis.summarize import SUMMARY_COLUMNS, summary_columns
+
+    df = load(study_dir)
+    assert metric_columns(df) == ["violation_s"]
+    assert axis_columns(df) == ["act_delay", "jitter_ratio"]
+    s = summarize(df, n_boot=50)
+    assert list(s.columns[:2 + len(SUMMARY_COLUMNS) + 1]) == [
+        "policy", "scenario", *SUMMARY_COLUMNS, "violation_s"]
+    assert summary_columns(df) == [*SUMMARY_COLUMNS, "violation_s"]
+    assert "time_outside_band" not in s.columns
+    cell = df[(df["policy"] == "b") & (df["scenario"] == "scada")]
+    row = s[(s["policy"] == "b") & (s["scenario"] == "scada")].iloc[0]
+    assert row["violation_s"] == pytest.approx(cell.groupby("episode")["violation_s"].sum().mean())
+    # a frame that lost the recorded names (built by hand, or an older dataset): the same columns
+    bare = df.copy()
+    bare.attrs.clear()
+    assert metric_columns(bare) == ["violation_s"] and axis_columns(bare) == axis_columns(df)
+    pd.testing.assert_frame_equal(summarize(bare, n_boot=50), s)
+    # only the columns read
+    some = load(study_dir, columns=["seed", "episode", "return", "mode"])
+    assert metric_columns(some) == [] and axis_columns(some) == []
+
+
+def test_metric_named_like_a_summary_column_is_refused(study_dir):
+    df = load(study_dir, filters={"policy": "a"}).rename(columns={"violation_s": "mean"})
+    df.attrs["heron_metrics"] = ["mean"]
+    with pytest.raises(ValueError, match=r"metric column\(s\) \['mean'\] have the name of a "
+                                         r"summary column"):
+        summarize(df, n_boot=10)

@@ -31,7 +31,7 @@ def test_bad_seed_horizon_engine_threads():
 
 
 def test_interactive_engine_needs_an_interactive_form():
-    from heron.demo_envs.battery_fleet import battery_fleet as spec_only
+    from heron.demo_envs.battery.fleet import battery_fleet as spec_only
 
     with pytest.raises(NotImplementedError, match="interactive form"):
         evaluate(spec_only(), "simple", n_episodes=1, seed=1, engine="interactive")
@@ -67,7 +67,7 @@ def test_env_functions_must_be_compiled():
         BatchEnv(name="x", params={}, agents=spec.agents, default_timing={},
                  state_dtype=spec.state_dtype, n_units=1, env_params=spec.env_params,
                  functions=funcs, kernel_key="x")
-    with pytest.raises(TypeError, match="env must be a heron.batch.env.BatchEnv"):
+    with pytest.raises(TypeError, match="env must be a heron.batch.BatchEnv"):
         evaluate(object(), "simple", n_episodes=1, seed=1)
 
 
@@ -103,9 +103,29 @@ def test_python_policy_out_of_range():
                  n_episodes=1, seed=1, episode_start=5)
 
 
+@pytest.mark.parametrize("engine", ["batch", "sync", "interactive"])
+def test_compiled_policy_out_of_range_names_value_range_agent_episode(engine):
+    msg = (r"compiled policy 'linear' of agent 'battery_1' produced action\[0\] = 2.0 outside "
+           r"the agent's range \[-1.0, 1.0\] in episode 3; pass clip=True")
+    with pytest.raises(ValueError, match=msg):
+        evaluate(ENV, linear(np.zeros((1, 1)), [2.0]), n_episodes=2, seed=1, episode_start=3,
+                 engine=engine)
+    clipped = evaluate(ENV, linear(np.zeros((1, 1)), [2.0], clip=True), n_episodes=2, seed=1,
+                       engine=engine)
+    full = evaluate(ENV, linear(np.zeros((1, 1)), [1.0]), n_episodes=2, seed=1, engine=engine)
+    np.testing.assert_array_equal(clipped.arrays["return"], full.arrays["return"])
+
+
+def test_unknown_compiled_policy_kind_is_refused():
+    from heron.batch.policies import CompiledPolicy
+
+    with pytest.raises(ValueError, match="unknown policy kind 42; valid kinds"):
+        CompiledPolicy("mine", 42, np.zeros(3))
+    with pytest.raises(ValueError, match="unknown policy kind 0"):
+        CompiledPolicy("mine", 0, np.zeros(3))   # 0 is the Python marker, not a compiled kind
+
+
 def test_compiled_policy_out_of_range_and_dims():
-    with pytest.raises(ValueError, match="outside the agent's range in episode 0"):
-        evaluate(ENV, linear(np.zeros((1, 1)), [2.0]), n_episodes=2, seed=1)
     for engine in ("batch", "interactive"):
         with pytest.raises(ValueError, match="for agent 'battery_1' expects obs_dim=3, act_dim=1;"
                                              " the agent has obs_dim=1, act_dim=1"):

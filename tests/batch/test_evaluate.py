@@ -18,7 +18,8 @@ W2_ENV = battery_fleet(8, coordinator=True, horizon=60.0)
 def test_result_columns_dtypes_stats_and_config():
     r = evaluate(W1.env, "simple", timing=W1.timing, n_episodes=5, seed=1)
     df = r.episodes
-    assert list(df.columns) == list(COLUMNS)
+    assert list(df.columns) == list(COLUMNS) + ["time_outside_band"]   # the env's metric
+    assert df["time_outside_band"].dtype == np.float64
     for col, dt in COLUMNS.items():
         if dt == "string":
             assert isinstance(df[col].dtype, pd.StringDtype), col

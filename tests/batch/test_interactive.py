@@ -34,7 +34,8 @@ def test_bad_actions_name_the_agent_and_the_episode():
     with pytest.raises(ValueError, match=r"shape \(1, 2\).*expected \(1, 1\)"):
         run_interactive(ENV, shape, timing=TIMING, n_episodes=1, seed=0)
     too_big = linear([[0.0]], [5.0], name="lin")
-    with pytest.raises(ValueError, match="compiled policy of agent 'battery_1'.*outside"):
+    with pytest.raises(ValueError, match=r"compiled policy 'lin' of agent 'battery_1' "
+                                         r"produced action\[0\] = 5.0 outside"):
         run_interactive(ENV, too_big, timing=TIMING, n_episodes=1, seed=0)
 
 

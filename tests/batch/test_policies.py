@@ -54,7 +54,7 @@ def test_mixed_python_and_compiled_in_w2():
     env = battery_fleet(8, coordinator=True, horizon=40.0)
     wl = w2()
     mlp = P.get("tracking_mlp")
-    from heron.demo_envs.tracking_mlp import predict, weights_path
+    from heron.demo_envs.battery.tracking_mlp import predict, weights_path
 
     with np.load(weights_path()) as z:
         W = {k: z[k] for k in z.files}
@@ -73,7 +73,7 @@ def test_mixed_python_and_compiled_in_w2():
 
 
 def test_mlp_weights_track_the_rule_and_regenerate(tmp_path):
-    from heron.demo_envs import tracking_mlp as T
+    from heron.demo_envs.battery import tracking_mlp as T
 
     with np.load(T.weights_path()) as z:
         W = {k: z[k] for k in z.files}

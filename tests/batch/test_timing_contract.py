@@ -1,4 +1,4 @@
-"""Property tests of the timing contract (timing-model.md s.3-4) on event traces."""
+"""Property tests of the timing contract (docs/timing-model.md s.3-4) on event traces."""
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

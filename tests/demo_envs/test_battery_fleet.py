@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from heron._fast import battery_nb as nb
+from heron.demo_envs.battery import compiled as nb
 from heron._fast.rng import Q_INIT, stream_key, uniform
 from heron.demo_envs import battery_fleet
 
@@ -40,7 +40,7 @@ def test_initial_soc_from_the_episode_stream():
     env = battery_fleet(3)
     st = _state(env, 400)
     for e in range(400):
-        nb.init(st, e, env.env_params, 1, e)
+        nb.init(st, e, env.kernel_params()[0], 1, e)
     soc = st["soc"]
     assert soc.min() >= 0.2 and soc.max() <= 0.8
     assert stats.kstest(((soc - 0.2) / 0.6).ravel(), "uniform").pvalue > 0.001
@@ -49,7 +49,7 @@ def test_initial_soc_from_the_episode_stream():
 
 def test_physics_closed_form_and_split_invariance():
     env = battery_fleet(2)
-    p = env.env_params
+    p = env.kernel_params()[0]
     st = _state(env)
     st["soc"] = [0.5, 0.2]
     nb.effect(st, 0, p, 0, np.array([1.0]))
@@ -69,7 +69,7 @@ def test_physics_closed_form_and_split_invariance():
 
 def test_reward_trigger_disturb():
     env = battery_fleet(2, coordinator=True)
-    p = env.env_params
+    p = env.kernel_params()[0]
     st = _state(env)
     st["soc"] = [0.4, 0.9]
     st["armed"] = 1
@@ -87,7 +87,7 @@ def test_reward_trigger_disturb():
 
 
 def test_interactive_form_attaches_later():
-    from heron.demo_envs.battery_fleet import battery_fleet as spec_only
+    from heron.demo_envs.battery.fleet import battery_fleet as spec_only
 
     env = spec_only()
     with pytest.raises(NotImplementedError, match="no interactive form"):

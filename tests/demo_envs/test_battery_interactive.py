@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from heron.demo_envs import battery_fleet
-from heron.demo_envs.battery_interactive import BatteryFleetEnv, FleetBattery, FleetCoordinator
+from heron.demo_envs.battery.interactive import BatteryFleetEnv, FleetBattery, FleetCoordinator
 from heron.scheduling import JitterType, TickConfig
 
 

@@ -1,5 +1,5 @@
 """A proper dual-mode battery env on PettingZooParallelEnv: PettingZoo conformance and exact
-synchronous/event-driven equivalence with zero delays (timing-model.md s. 4)."""
+synchronous/event-driven equivalence with zero delays (docs/timing-model.md s. 4)."""
 import warnings
 from dataclasses import dataclass
 

@@ -1,4 +1,4 @@
-"""The env-level event-driven path: timing-model.md sections 3-6."""
+"""The env-level event-driven path: docs/timing-model.md sections 3-6."""
 import warnings
 from dataclasses import dataclass
 

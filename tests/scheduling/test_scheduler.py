@@ -1,4 +1,5 @@
-"""EventScheduler: the contract of timing-model.md section 5 (runs on both heap implementations)."""
+"""EventScheduler: the contract of docs/timing-model.md section 5 (runs on both heap
+implementations)."""
 import math
 
 import pytest

@@ -1,6 +1,8 @@
 """A stand-in for ``heron.batch.evaluate`` with the same signature and output columns, used to
 test the study machinery independently of the engine. Episode ``e`` of seed ``s`` depends only on
-``(s, e, agent)`` and the timing, like the real engine's counter-based streams."""
+``(s, e, agent)`` and the timing, like the real engine's counter-based streams. Its env
+(``make_env``) declares the metric columns ``METRICS`` (or ``make_env(metrics=[...])``); the
+results carry the engine's columns then one float64 column per metric, like the real engine."""
 from types import SimpleNamespace
 
 import numpy as np
@@ -8,6 +10,7 @@ import pandas as pd
 
 N_AGENTS = 2
 CALLS = []
+METRICS = ("violation_s",)   # the stand-in env's metric columns (any names work)
 
 
 def _u(seed, ep, agent, k):
@@ -31,19 +34,22 @@ def evaluate(env, policy, *, timing=None, n_episodes, seed, horizon=None, engine
         stale = np.full(len(ep), f.obs_delay)
     df = pd.DataFrame({
         "seed": np.full(len(ep), seed, np.int64), "episode": ep,
-        "agent": np.array([f"battery_{i + 1}" for i in agent]), "agent_index": agent,
+        "agent": np.array([f"unit_{i + 1}" for i in agent]), "agent_index": agent,
         "agent_class": np.array(["field"] * len(ep)), "return": base - penalty,
         "n_ticks": np.full(len(ep), 50, np.int64), "n_effects": np.full(len(ep), 50, np.int64),
         "n_messages": np.zeros(len(ep), np.int64), "obs_staleness_mean": stale,
         "obs_staleness_max": stale * 1.5, "act_staleness_mean": stale * 2,
-        "act_staleness_max": stale * 3, "time_outside_band": 10.0 * _u(seed, ep, agent, 2),
+        "act_staleness_max": stale * 3,
     })
+    metrics = getattr(env, "metric_names", METRICS)
+    for k, name in enumerate(metrics):
+        df[name] = 10.0 * _u(seed, ep, agent, 2 + k)
     return SimpleNamespace(episodes=df, stats={"engine": engine, "n_episodes": n_episodes,
                                                "events": 200 * n_episodes}, config={})
 
 
-def make_env(**kwargs):
-    return SimpleNamespace(kind="fake-env", kwargs=kwargs)
+def make_env(metrics=METRICS, **kwargs):
+    return SimpleNamespace(kind="fake-env", kwargs=kwargs, metric_names=tuple(metrics))
 
 
 def policy_a(obs):
@@ -83,3 +89,10 @@ def evaluate_chunked(env, policy, *, n_episodes, progress=None, **kwargs):
         if progress is not None:
             progress(min(2, n_episodes - done))
     return evaluate(env, policy, n_episodes=n_episodes, **kwargs)
+
+
+def evaluate_extra_column(env, policy, **kwargs):
+    """A broken engine returning a column its env does not declare as a metric."""
+    result = evaluate(env, policy, **kwargs)
+    result.episodes["surprise"] = 1.0
+    return result

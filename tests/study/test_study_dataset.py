@@ -10,28 +10,39 @@ import pytest
 import fake_engine
 from heron.study import load_spec, provenance
 from heron.study.dataset import (
-    EPISODE_COLUMNS, ROW_GROUP_ROWS, Manifest, dictionary_columns, episodes_to_table,
-    shard_file, study_schema, write_atomic,
+    ENGINE_COLUMNS, ROW_GROUP_ROWS, Manifest, check_metric_names, dictionary_columns,
+    episodes_to_table, schema_metrics, shard_file, study_schema, write_atomic,
 )
 
+METRICS = fake_engine.METRICS
 
-def episodes(n):
-    return fake_engine.evaluate(None, None, n_episodes=n, seed=5, timing=None).episodes
+
+def episodes(n, metrics=METRICS):
+    env = fake_engine.make_env(metrics=metrics)
+    return fake_engine.evaluate(env, None, n_episodes=n, seed=5, timing=None).episodes
 
 
 def table_for(n, axes=("act_delay", "jitter_type"), prov="{}"):
-    schema = study_schema(list(axes), prov)
+    schema = study_schema(list(axes), prov, METRICS)
     return episodes_to_table(episodes(n), schema, mode="event", preset="w1",
                              axes={"act_delay": 0.5, "jitter_type": "GAUSSIAN"})
 
 
+def test_engine_columns_are_the_engine_s():
+    from heron.batch.result import COLUMNS
+
+    assert {n: t for n, t, _ in ENGINE_COLUMNS} == COLUMNS
+    assert [n for n, _, _ in ENGINE_COLUMNS] == list(COLUMNS)
+
+
 def test_table_schema_and_constant_columns():
     t = table_for(10)
-    names = [n for n, _, _ in EPISODE_COLUMNS]
+    names = [n for n, _, _ in ENGINE_COLUMNS] + list(METRICS)
     assert t.column_names == names + ["mode", "preset", "act_delay", "jitter_type"]
     assert t.schema.field("agent").type == pa.dictionary(pa.int32(), pa.string())
     assert str(t.schema.field("act_delay").type) == "double"
-    assert t.column("agent").chunk(0).dictionary.to_pylist() == ["battery_1", "battery_2"]
+    assert schema_metrics(t.schema) == METRICS
+    assert t.column("agent").chunk(0).dictionary.to_pylist() == ["unit_1", "unit_2"]
     df = t.to_pandas()
     for col in ("agent", "agent_class", "mode", "preset", "jitter_type"):
         df[col] = df[col].astype(str)
@@ -42,21 +53,57 @@ def test_table_schema_and_constant_columns():
 def test_agent_strings_not_tied_to_agent_index():
     df = episodes(4)
     df["agent"] = ["x", "y", "y", "x", "x", "y", "z", "x"]        # not a function of agent_index
-    t = episodes_to_table(df, study_schema([], "{}"), mode="sync", preset="", axes={})
+    t = episodes_to_table(df, study_schema([], "{}", METRICS), mode="sync", preset="", axes={})
     assert t.column("agent").to_pylist() == list(df["agent"])
 
 
 def test_missing_engine_column_is_an_error():
     df = episodes(3).drop(columns=["n_ticks"])
     with pytest.raises(ValueError, match=r"lacks column\(s\) \['n_ticks'\]"):
-        episodes_to_table(df, study_schema([], "{}"), mode="event", preset="", axes={})
+        episodes_to_table(df, study_schema([], "{}", METRICS), mode="event", preset="", axes={})
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['energy'\]"):
+        episodes_to_table(episodes(3), study_schema([], "{}", [*METRICS, "energy"]),
+                          mode="event", preset="", axes={})
+
+
+def test_metric_columns_follow_the_env():
+    """Any metric names: float64 columns after the engine's, never dictionary-encoded."""
+    metrics = ("energy_kwh", "trips")
+    schema = study_schema(["jitter_ratio"], "{}", metrics)
+    t = episodes_to_table(episodes(4, metrics), schema, mode="event", preset="",
+                          axes={"jitter_ratio": 0.1})
+    n = len(ENGINE_COLUMNS)
+    assert t.column_names[n:] == ["energy_kwh", "trips", "mode", "preset", "jitter_ratio"]
+    assert all(t.schema.field(m).type == pa.float64() for m in metrics)
+    assert json.loads(schema.metadata[b"heron.metrics"]) == list(metrics)
+    low = dictionary_columns(["jitter_ratio"], metrics)
+    assert not set(metrics) & set(low) and "jitter_ratio" in low
+    bare = study_schema([], "{}")                     # an env without metrics
+    assert bare.names == [n for n, _, _ in ENGINE_COLUMNS] + ["mode", "preset"]
+    assert schema_metrics(bare) == ()
+
+
+@pytest.mark.parametrize("metrics, pattern", [
+    (("a", "a"), r"distinct; \['a'\] repeat"),
+    (("return",), r"\['return'\] clash"),
+    (("mode",), r"\['mode'\] clash"),
+    (("policy",), r"\['policy'\] clash"),
+    (("jitter_ratio",), r"\['jitter_ratio'\] clash"),
+    (("field_act_delay",), r"\['field_act_delay'\] clash"),
+    (("",), "non-empty strings"),
+    ("abc", "not one str"),
+])
+def test_metric_names_are_checked(metrics, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        check_metric_names(metrics)
 
 
 def test_parquet_layout_dictionary_only_on_low_cardinality(tmp_path):
     n = 70_000   # 140k rows: two row groups, the first of ROW_GROUP_ROWS
     t = table_for(n)
     axes = ["act_delay", "jitter_type"]
-    size = write_atomic(t, str(tmp_path), "x/part.parquet", dictionary=dictionary_columns(axes))
+    size = write_atomic(t, str(tmp_path), "x/part.parquet",
+                        dictionary=dictionary_columns(axes, METRICS))
     meta = pq.ParquetFile(tmp_path / "x/part.parquet").metadata
     assert size > 0 and meta.num_rows == 2 * n
     assert meta.row_group(0).num_rows == ROW_GROUP_ROWS >= 65_536
@@ -64,7 +111,7 @@ def test_parquet_layout_dictionary_only_on_low_cardinality(tmp_path):
     enc = {rg.column(i).path_in_schema: rg.column(i).encodings for i in range(rg.num_columns)}
     for low in ("agent", "agent_class", "seed", "mode", "jitter_type"):
         assert any("DICTIONARY" in e for e in enc[low]), (low, enc[low])
-    for high in ("return", "episode", "obs_staleness_mean"):
+    for high in ("return", "episode", "obs_staleness_mean", *METRICS):
         assert not any("DICTIONARY" in e for e in enc[high]), (high, enc[high])
     assert not list((tmp_path / "x").glob(".*"))   # no temporary left
 

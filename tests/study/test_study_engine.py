@@ -59,7 +59,7 @@ def test_rows_follow_the_timing(reference):
 
 
 def test_deterministic_timing_reproduces_the_synchronous_baseline(reference):
-    """timing-model.md section 4: no delays, no jitter, ticks equal to dt -> the event-driven
+    """docs/timing-model.md section 4: no delays, no jitter, ticks equal to dt -> the event-driven
     episode equals the synchronous one, episode by episode."""
     df = reference
     det = df[df["scenario"] == "deterministic"]["return"].to_numpy()

@@ -164,6 +164,40 @@ def test_other_study_is_refused_unless_overwrite(study_file, tmp_path):
     assert load(tmp_path / "out")["episode"].max() == 11
 
 
+def test_metric_columns_are_recorded_and_must_not_change(study_file, tmp_path):
+    path = study_file(n=10, shard=5)
+    run(path, tmp_path / "out")
+    lines = (tmp_path / "out" / MANIFEST).read_text().splitlines()
+    header = json.loads(lines[0])
+    assert header["metrics"] == list(fake_engine.METRICS)
+    df = load(tmp_path / "out")
+    assert df.attrs["heron_metrics"] == list(fake_engine.METRICS)
+    assert list(df.columns).index("violation_s") == list(df.columns).index("mode") - 1
+    # the env's code changed its metrics since: resuming would mix two schemas
+    header["metrics"] = ["other"]
+    (tmp_path / "out" / MANIFEST).write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+    with pytest.raises(StudyConflictError, match=r"metric columns \['other'\].*now declares "
+                                                 r"\['violation_s'\]"):
+        run(path, tmp_path / "out")
+    assert run(path, tmp_path / "out", overwrite=True).shards_run == 2 * 6 * 2
+
+
+def test_engine_columns_must_match_the_env_metrics(study_file, tmp_path):
+    from heron.study.shards import make_task, run_shard
+
+    with pytest.raises(RuntimeError, match=r"returned column\(s\) \['surprise'\] that the "
+                                           r"environment 'fake_engine:make_env' does not declare"):
+        run(study_file(n=5, shard=5), tmp_path / "out",
+            evaluator="fake_engine:evaluate_extra_column")
+    spec = load_spec(study_file(n=5, shard=5))
+    task = make_task(spec, plan_shards(spec)[0], str(tmp_path / "w"), "{}", 1, FAKE,
+                     metrics=["violation_s", "energy"])
+    with pytest.raises(RuntimeError, match=r"declares the metric columns \['violation_s'\] on "
+                                           r"this worker, but the study was planned with "
+                                           r"\['violation_s', 'energy'\]"):
+        run_shard(task)
+
+
 def test_unmanaged_data_dir_is_refused(study_file, tmp_path):
     (tmp_path / "out" / "data").mkdir(parents=True)
     (tmp_path / "out" / "data" / "x.parquet").write_bytes(b"")

@@ -1,5 +1,6 @@
 """Study files: parsing, the timing grid, and errors that name file, line, key and choices."""
 import itertools
+import os
 import textwrap
 
 import numpy as np
@@ -82,7 +83,8 @@ def test_fingerprint_tracks_results_not_output():
 
 
 def test_example_study_file_parses():
-    s = load_spec("examples/study_battery.toml")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    s = load_spec(os.path.join(root, "examples", "study_battery.toml"))
     assert s.output == "heron-study-battery" and len(s.scenarios) == 4 * 4 * 2 + 2
 
 

@@ -2,7 +2,7 @@
 
 ``battery_fleet(n_batteries=2, coordinator=False, ...)`` returns a ``heron.batch.env.BatchEnv``.
 Physics (tutorial): power (MW) = 0.5 x action, d(SOC)/dt = power / 2 per second, SOC held in
-[0.1, 0.9] (closed form, see ``heron._fast.battery_nb``); initial SOC uniform in [0.2, 0.8] from
+[0.1, 0.9] (closed form, see ``heron.demo_envs.battery.compiled``); initial SOC uniform in [0.2, 0.8] from
 the episode's random stream; reward clock 1 s.
 
 Agents (registration order): ``battery_1 .. battery_n`` (class ``"field"``; observation
@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from heron._fast import battery_nb as nb
-from heron._fast.dtypes import battery_unit_dt
 from heron.batch.env import AgentSpec, BatchEnv
+from heron.demo_envs.battery import compiled as nb
 
 
 def battery_fleet(n_batteries: int = 2, coordinator: bool = False, *, horizon: float = 50.0,
@@ -70,19 +69,9 @@ def battery_fleet(n_batteries: int = 2, coordinator: bool = False, *, horizon: f
     if not (disturbance_mean >= 0.0 and np.isfinite(disturbance_mean)):
         raise ValueError(f"disturbance_mean must be >= 0 seconds; got {disturbance_mean!r}")
     coord_index = n if coordinator else -1
-    p = np.zeros(nb.N_PARAMS)
-    p[nb.P_N] = n
-    p[nb.P_POWER_SCALE] = 0.5
-    p[nb.P_SOC_RATE] = 0.5
-    p[nb.P_SOC_MIN] = 0.1
-    p[nb.P_SOC_MAX] = 0.9
-    p[nb.P_BAND_LO] = lo
-    p[nb.P_BAND_HI] = hi
-    p[nb.P_INIT_LO] = ilo
-    p[nb.P_INIT_HI] = ihi
-    p[nb.P_TARGET] = 0.5
-    p[nb.P_COORD] = coord_index
-    p[nb.P_DIST_SIZE] = disturbance_size
+    p = dict(n=n, power_scale=0.5, soc_rate=0.5, soc_min=0.1, soc_max=0.9, band_lo=lo,
+             band_hi=hi, init_lo=ilo, init_hi=ihi, target=0.5, coord=coord_index,
+             dist_size=float(disturbance_size))
     agents = [
         AgentSpec(f"battery_{b + 1}", "field", 1, 1, (-1.0,), (1.0,),
                   parent=coord_index, child_slot=b, actuates=True, alarms=bool(coordinator))
@@ -109,8 +98,9 @@ def battery_fleet(n_batteries: int = 2, coordinator: bool = False, *, horizon: f
               "disturbance_size": float(disturbance_size)}
     return BatchEnv(
         name="battery_fleet", params=params, agents=tuple(agents),
-        default_timing=default_timing, state_dtype=battery_unit_dt, n_units=n, env_params=p,
-        functions=dict(nb.FUNCTIONS), kernel_key="battery_fleet", dt=float(dt),
+        default_timing=default_timing, state_dtype=nb.UNIT_DTYPE, n_units=n, env_params=p,
+        functions=dict(nb.FUNCTIONS), metrics=dict(nb.METRICS), kernel_key="battery_fleet",
+        dt=float(dt),
         horizon=float(horizon), disturbance_mean=float(disturbance_mean), msg_init=0.5,
         default_policy=default_policy,
         description=f"{n} batteries" + (" under a coordinator" if coordinator else ""),

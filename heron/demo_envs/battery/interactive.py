@@ -1,4 +1,4 @@
-"""The battery fleet as Python agents: the interactive form of ``heron.demo_envs.battery_fleet``.
+"""The battery fleet as Python agents: the interactive form of ``heron.demo_envs.battery_fleet`` (``heron.demo_envs.battery``).
 
 ``build_interactive(env_spec, timing=None, *, policy=None, seed=0, episode=0, horizon=None)``
 (attached to the spec with ``BatchEnv.attach_interactive``, called by
@@ -6,10 +6,10 @@
 agents are ``FleetBattery`` field agents (``battery_1 .. battery_n``, action: normalised power in
 [-1, 1]) and, with ``coordinator=True``, a ``FleetCoordinator`` sending one SOC setpoint per
 battery through ``SetpointProtocol(low=0, high=1)``. Everything the batch kernel
-(``heron._fast.rollout_nb`` over ``heron._fast.battery_nb``) does, this env does with Python
+(``heron._fast.rollout_nb`` over ``heron.demo_envs.battery.compiled``) does, this env does with Python
 agents on the event-driven core (``heron.envs.base``), so the two engines are tested equal:
 
-* physics (parameters read from ``env_spec.env_params``, the ``battery_nb.P_*`` layout): SOC
+* physics (named parameters read from ``env_spec.p``, see ``battery.compiled.PARAMS``): SOC
   integrates ``power_scale * soc_rate * actuator`` per second, clipped to ``[soc_min, soc_max]``,
   with the same closed form, zero-order hold (``advance_to(t)``; integrated lazily, per battery,
   when a battery's state is next read or changed); seconds outside the band are accumulated
@@ -18,7 +18,7 @@ agents on the event-driven core (``heron.envs.base``), so the two engines are te
   forward to ``S``: the state at ``S`` (``own_observation_history``: the core takes no
   snapshots of its own).
 * initial SOC, disturbance times, units and sizes are drawn from the counter-based streams of
-  ``heron._fast.rng`` for ``(seed, episode)``, exactly as ``battery_nb.init``/``disturb`` and the
+  ``heron._fast.rng`` for ``(seed, episode)``, exactly as ``compiled.init``/``disturb`` and the
   kernel draw them; so ``reset(seed=s, options={"episode": e})`` gives the batch engine's episode.
 * rewards are sampled on the reward clock (``ENV_UPDATE`` at ``m * dt``, ``m = 1..``,
   ``<= horizon``): battery ``-|target - soc|``, coordinator the mean over batteries.
@@ -44,13 +44,12 @@ from typing import Optional
 
 import numpy as np
 
-from heron._fast import battery_nb as P
 from heron._fast.rng import (
     ENV_AGENT, Q_DISTURB_SIZE, Q_DISTURB_TIME, Q_DISTURB_UNIT, Q_INIT, Q_OOC_MSG, Q_OOC_OBS,
     uniform_array,
 )
 from heron._fast.schedule_nb import timing_sample_nb
-from heron.demo_envs.battery_agents import ALARM, FleetBattery, FleetCoordinator
+from heron.demo_envs.battery.agents import ALARM, FleetBattery, FleetCoordinator
 from heron.envs.adapters import PettingZooParallelEnv
 from heron.envs.history import SnapshotHistory
 from heron.protocols.base import Message
@@ -88,22 +87,22 @@ class BatteryFleetEnv(PettingZooParallelEnv):
     def __init__(self, spec, configs, policies, *, seed: int = 0, episode: int = 0,
                  horizon: Optional[float] = None):
         super().__init__(env_id=f"battery_fleet_{spec.n_units}")
-        p = spec.env_params
+        p = spec.p
         self.spec = spec
-        self.n = n = int(p[P.P_N])
+        self.n = n = int(p.n)
         self.horizon = float(spec.horizon if horizon is None else horizon)
         self.dt = float(spec.dt)
-        self._k = float(p[P.P_POWER_SCALE] * p[P.P_SOC_RATE])
-        self._smin, self._smax = float(p[P.P_SOC_MIN]), float(p[P.P_SOC_MAX])
-        self._lo, self._hi = float(p[P.P_BAND_LO]), float(p[P.P_BAND_HI])
-        self._init_lo, self._init_hi = float(p[P.P_INIT_LO]), float(p[P.P_INIT_HI])
-        self._target = float(p[P.P_TARGET])
-        self._dist_size = float(p[P.P_DIST_SIZE])
+        self._k = float(p.power_scale * p.soc_rate)
+        self._smin, self._smax = float(p.soc_min), float(p.soc_max)
+        self._lo, self._hi = float(p.band_lo), float(p.band_hi)
+        self._init_lo, self._init_hi = float(p.init_lo), float(p.init_hi)
+        self._target = float(p.target)
+        self._dist_size = float(p.dist_size)
         self._dist_mean = float(spec.disturbance_mean)
         self.msg_init = float(spec.msg_init)
         self.n_rewards = int(math.floor(self.horizon / self.dt + 1e-9))
         self.seed, self.episode = int(seed), int(episode)
-        coord = int(p[P.P_COORD])
+        coord = int(p.coord)
         specs = spec.agents
         self.batteries = [FleetBattery(specs[b].id, self, b, specs[b].obs_dim, configs[b],
                                        policies[b]) for b in range(n)]
@@ -432,9 +431,9 @@ class BatteryFleetEnv(PettingZooParallelEnv):
 
     def metric_rows(self) -> list:
         """Per agent (registration order): ``(return, n_ticks, n_effects, n_messages,
-        obs_staleness_sum, obs_staleness_max, act_staleness_sum, act_staleness_max,
-        time_outside_band)`` (maxima 0 without ticks / effects), as the batch kernel stores them
-        (``agent_cursor_dt``)."""
+        obs_staleness_sum, obs_staleness_max, act_staleness_sum, act_staleness_max)`` (maxima 0
+        without ticks / effects), as the batch kernel stores them (``agent_cursor_dt``), followed
+        by the env's metrics in declaration order (here ``time_outside_band``)."""
         self._sync()
         rows = []
         rts = self._rt

@@ -1,4 +1,4 @@
-"""The battery fleet's Python agents (``heron.demo_envs.battery_interactive`` runs them).
+"""The battery fleet's Python agents (``heron.demo_envs.battery.interactive`` runs them).
 
 ``FleetBattery``: a field agent observing its battery's SOC (``[soc]``, float64, read from its
 env), commanding normalised power in [-1, 1]. ``FleetCoordinator``: observes every SOC and sends one

@@ -1,50 +1,44 @@
-"""The battery fleet's compiled env functions (the batch-engine protocol of ``heron.batch.env``).
+"""The battery fleet's compiled env functions, written with heron's public authoring API
+(``heron.batch.env``): the same protocol a user's env follows.
 
-State: a 2-D array ``st`` of ``battery_unit_dt`` with one row per episode and one column per
-battery: ``soc`` (fraction), ``act`` (actuator: normalised action in [-1, 1], neutral 0),
-``outside`` (seconds spent with SOC outside the band), ``armed`` (1 when the alarm may fire).
+State (``UNIT_DTYPE``): one column per battery: ``soc`` (fraction), ``act`` (actuator: normalised
+action in [-1, 1], neutral 0), ``outside`` (seconds spent with SOC outside the band), ``armed``
+(1 when the alarm may fire).
 
-Parameters ``p`` (float64 array, indices ``P_*``): physics of the tutorial: power (MW) =
-``POWER_SCALE`` x action, d(SOC)/dt = power x ``SOC_RATE`` per second (tutorial: power / 2),
-SOC held in ``[SOC_MIN, SOC_MAX]``. Because the rate is constant between events, clipping at the
-end of an interval equals integrating a saturating integrator (closed form, exact).
+Named parameters ``p`` (``PARAMS`` lists them): physics of the tutorial: power (MW) =
+``power_scale`` x action, d(SOC)/dt = power x ``soc_rate`` per second (tutorial: power / 2), SOC
+held in ``[soc_min, soc_max]``. Because the rate is constant between events, clipping at the end of
+an interval equals integrating a saturating integrator (closed form, exact).
 
 Agents: batteries ``0..n-1`` (field agents: observe their SOC, actuate), then an optional
 coordinator ``n`` (observes every SOC, actuates nothing, sends one setpoint per battery).
 
-Rewards (per reward-clock sample): battery ``-|TARGET - soc|``; coordinator the mean of its
-batteries' rewards. Triggers: a battery whose observed SOC is outside ``[BAND_LO, BAND_HI]`` while
+Rewards (per reward-clock sample): battery ``-|target - soc|``; coordinator the mean of its
+batteries' rewards. Triggers: a battery whose observed SOC is outside ``[band_lo, band_hi]`` while
 armed raises an alarm to the coordinator (then disarms until it observes SOC back in the band).
-Disturbances (W2): battery ``floor(u * n)`` has its SOC shifted by ``U(-DIST_SIZE, DIST_SIZE)``.
+Disturbances (W2): battery ``floor(u * n)`` has its SOC shifted by ``U(-dist_size, dist_size)``.
+Metric ``time_outside_band``: seconds outside the band (the coordinator's: the sum over batteries).
 """
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
-from heron._fast.rng import ENV_AGENT, Q_DISTURB_SIZE, Q_DISTURB_UNIT, Q_INIT, stream_key, uniform
+from heron.batch.random import DISTURB_SIZE, DISTURB_UNIT, ENV, INIT, stream_key, uniform
 
-P_N = 0              # number of batteries
-P_POWER_SCALE = 1    # MW per unit action (0.5)
-P_SOC_RATE = 2       # d(SOC)/dt per MW (0.5: power / 2 per second)
-P_SOC_MIN = 3        # 0.1
-P_SOC_MAX = 4        # 0.9
-P_BAND_LO = 5        # 0.15
-P_BAND_HI = 6        # 0.85
-P_INIT_LO = 7        # 0.2
-P_INIT_HI = 8        # 0.8
-P_TARGET = 9         # 0.5
-P_COORD = 10         # coordinator agent index, -1 without one
-P_DIST_SIZE = 11     # half-width of a disturbance's SOC shift
-N_PARAMS = 12
+UNIT_DTYPE = np.dtype([("soc", "f8"), ("act", "f8"), ("outside", "f8"), ("armed", "i8")],
+                      align=True)
+PARAMS = ("n", "power_scale", "soc_rate", "soc_min", "soc_max", "band_lo", "band_hi",
+          "init_lo", "init_hi", "target", "coord", "dist_size")
 
 
 @njit(cache=True, inline="always")
 def init(st, e, p, seed, episode):
-    """Initial SOC uniform in ``[INIT_LO, INIT_HI]`` from stream (seed, episode, battery, Q_INIT)."""
-    lo = p[P_INIT_LO]
-    hi = p[P_INIT_HI]
+    """Initial SOC uniform in ``[init_lo, init_hi]`` from stream (seed, episode, battery, INIT)."""
+    lo = p.init_lo
+    hi = p.init_hi
     for b in range(st.shape[1]):
-        u = uniform(stream_key(seed, episode, b, Q_INIT), 0)
+        u = uniform(stream_key(seed, episode, b, INIT), 0)
         r = st[e, b]
         r.soc = lo + (hi - lo) * u
         r.act = 0.0
@@ -89,11 +83,11 @@ def _time_outside(s0, rate, dt, lo, hi):
 @njit(cache=True, inline="always")
 def advance(st, e, p, dt):
     """Integrate ``dt`` seconds with actuators held (closed form, SOC clipped)."""
-    k = p[P_POWER_SCALE] * p[P_SOC_RATE]
-    smin = p[P_SOC_MIN]
-    smax = p[P_SOC_MAX]
-    lo = p[P_BAND_LO]
-    hi = p[P_BAND_HI]
+    k = p.power_scale * p.soc_rate
+    smin = p.soc_min
+    smax = p.soc_max
+    lo = p.band_lo
+    hi = p.band_hi
     for b in range(st.shape[1]):
         r = st[e, b]
         rate = k * r.act
@@ -107,7 +101,7 @@ def advance(st, e, p, dt):
 def reward(st, e, p, agent):
     """Battery ``-|TARGET - soc|``; coordinator: mean over batteries."""
     n = st.shape[1]
-    tgt = p[P_TARGET]
+    tgt = p.target
     if agent < n:
         return -abs(tgt - st[e, agent].soc)
     acc = 0.0
@@ -120,12 +114,12 @@ def reward(st, e, p, agent):
 def trigger(st, e, p, agent, obs):
     """After a battery's tick: its coordinator's index when its observed SOC ``obs[0]`` left the
     band while armed (an alarm), else -1. Re-arms when the observed SOC is back in the band."""
-    coord = int(p[P_COORD])
+    coord = int(p.coord)
     if coord < 0 or agent >= st.shape[1]:
         return -1
     r = st[e, agent]
     soc = obs[0]
-    inside = p[P_BAND_LO] <= soc <= p[P_BAND_HI]
+    inside = p.band_lo <= soc <= p.band_hi
     if inside:
         r.armed = 1
         return -1
@@ -139,12 +133,12 @@ def trigger(st, e, p, agent, obs):
 def disturb(st, e, p, seed, episode, j):
     """Disturbance ``j``: shift one battery's SOC by ``U(-DIST_SIZE, DIST_SIZE)`` (clipped)."""
     n = st.shape[1]
-    b = int(uniform(stream_key(seed, episode, ENV_AGENT, Q_DISTURB_UNIT), j) * n)
+    b = int(uniform(stream_key(seed, episode, ENV, DISTURB_UNIT), j) * n)
     if b >= n:
         b = n - 1
-    d = p[P_DIST_SIZE] * (2.0 * uniform(stream_key(seed, episode, ENV_AGENT, Q_DISTURB_SIZE), j) - 1.0)
+    d = p.dist_size * (2.0 * uniform(stream_key(seed, episode, ENV, DISTURB_SIZE), j) - 1.0)
     r = st[e, b]
-    r.soc = min(max(r.soc + d, p[P_SOC_MIN]), p[P_SOC_MAX])
+    r.soc = min(max(r.soc + d, p.soc_min), p.soc_max)
 
 
 @njit(cache=True, inline="always")
@@ -161,7 +155,9 @@ def outside(st, e, p, agent):
 
 FUNCTIONS = {
     "init": init, "observe": observe, "effect": effect, "advance": advance, "reward": reward,
-    "trigger": trigger, "disturb": disturb, "outside": outside,
+    "trigger": trigger, "disturb": disturb,
 }
 """The env protocol functions by name (see ``heron.batch.env``)."""
+METRICS = {"time_outside_band": outside}
+"""The env's metric columns."""
 
