@@ -14,8 +14,11 @@ a globals dict in which those names are bound, and compiles the copies with ``nj
 
 Each copy gets the qualified name ``<template>__<key>``; ``key`` must identify the function set
 (``BatchEnv.code_key`` fingerprints the code), so every version of an env has its own Numba cache
-entries, and an unchanged env loads its kernel from the cache. Results are memoised per
-``(module, key)`` in the process.
+entries, and an unchanged env loads its kernel from the cache. Kernels that call a user function
+another process could not import by module and name (``codegraph.importable``: a module run
+by ``runpy`` under a name that is not importable, ``exec``'d code, functions nested in others) are compiled without the on-disk cache, since
+Numba's cache refers to functions that way. Results are memoised per ``(module, key)`` in the
+process.
 """
 from __future__ import annotations
 
@@ -69,7 +72,7 @@ def specialise(module, key: str, functions: dict, metrics=(), user_policies=()):
     dispatcher`` for every name of ``heron.batch.env.ENV_NAMES``), ``metrics`` (njit functions,
     in column order) and ``user_policies`` (``(dispatcher, n_args)`` by slot); memoised per
     ``(module, key)``."""
-    from heron.batch.codegraph import fresh_copy
+    from heron.batch.codegraph import fresh_copy, importable
 
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
         raise ValueError(f"kernel key must be an identifier; got {key!r}")
@@ -82,6 +85,8 @@ def specialise(module, key: str, functions: dict, metrics=(), user_policies=()):
         glb["env_" + name] = fresh_copy(f, copies)
     glb["env_metrics"] = metrics_function([fresh_copy(f, copies) for f in metrics])
     glb["policy_act"] = policy_function([(fresh_copy(f, copies), n) for f, n in user_policies])
+    user = list(functions.values()) + list(metrics) + [f for f, _ in user_policies]
+    cache = CACHE and importable(user)
     parallel_names = set(getattr(module, "PARALLEL", (module.ENTRY,)))
     inline_names = set(getattr(module, "INLINE", ()))
     for name in tuple(module.TEMPLATES) + (module.ENTRY,):
@@ -91,7 +96,7 @@ def specialise(module, key: str, functions: dict, metrics=(), user_policies=()):
         clone.__qualname__ = f"{f.__qualname__}__{key}"
         clone.__module__ = f.__module__
         clone.__doc__ = f.__doc__
-        glb[name] = njit(cache=CACHE, parallel=name in parallel_names,
+        glb[name] = njit(cache=cache, parallel=name in parallel_names,
                          inline="always" if name in inline_names else "never")(clone)
     entry = glb[module.ENTRY]
     _MEMO[memo_key] = entry

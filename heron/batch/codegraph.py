@@ -147,6 +147,49 @@ def fingerprint(functions) -> str:
     return h.hexdigest()
 
 
+def user_functions(functions) -> list:
+    """Every user function reachable from ``functions`` (the walk of ``fingerprint``)."""
+    out, seen = [], set()
+
+    def visit(obj):
+        fn = obj.py_func if _is_dispatcher(obj) else obj
+        if id(fn) in seen:
+            return
+        seen.add(id(fn))
+        out.append(fn)
+        for _, v in _referenced(fn):
+            if (_is_dispatcher(v) or isinstance(v, pytypes.FunctionType)) and is_user(v):
+                visit(v)
+
+    for f in functions:
+        if f is not None and is_user(f):
+            visit(f)
+    return out
+
+
+def importable(functions) -> bool:
+    """True when every user function reachable from ``functions`` can be found again by module
+    and name in another process. Numba's on-disk cache refers to functions that way, so a kernel
+    calling one that cannot (in a module run by ``runpy`` under a name that is not importable,
+    in ``exec``'d code, or nested in another function) must not be cached on disk: another
+    process could not load it. A script's own ``__main__`` functions count as importable."""
+    import importlib
+
+    for fn in user_functions(functions):
+        mod = fn.__module__
+        if not mod or "<locals>" in fn.__qualname__:
+            return False
+        try:
+            module = importlib.import_module(mod) if mod not in sys.modules else sys.modules[mod]
+        except Exception:  # noqa: BLE001 - any import failure means "not importable"
+            return False
+        found = getattr(module, fn.__name__, None)
+        found = getattr(found, "py_func", found)
+        if found is None or getattr(found, "__code__", None) is not fn.__code__:
+            return False
+    return True
+
+
 def _rebuild(fn, replace: dict, name_suffix: str):
     """A new function object with ``fn``'s code, its globals copied with ``replace`` applied."""
     g = dict(fn.__globals__)

@@ -110,3 +110,27 @@ def test_clip_for_python_policies():
     full = evaluate(ENV, lambda obs: np.ones((obs.shape[0], 1)), n_episodes=3, seed=1)
     np.testing.assert_array_equal(evaluate(ENV, wide, n_episodes=3, seed=1).arrays["return"],
                                   full.arrays["return"])
+
+
+def test_layer_functions_match_numpy_and_the_builtin_mlp():
+    from heron.batch.nn import dense, dense_tanh, tanh_inplace
+    from heron.bench.user_policy import layers, w1_mlp_policies
+
+    rng = np.random.default_rng(0)
+    W, b, x = rng.normal(size=(3, 4)), rng.normal(size=3), rng.normal(size=4)
+    params = np.concatenate([[9.0], W.ravel(), b])
+    out = np.zeros(3)
+    assert dense(params, 1, 4, 3, x, out) == 1 + 12 + 3
+    np.testing.assert_allclose(out, W @ x + b, rtol=1e-14)
+    dense_tanh(params, 1, 4, 3, x, out)
+    np.testing.assert_allclose(out, np.tanh(W @ x + b), rtol=0, atol=1e-15)
+    y = np.array([-30.0, -0.5, 0.0, 2.0, np.nan])
+    tanh_inplace(y)
+    np.testing.assert_allclose(y[:4], np.tanh([-30.0, -0.5, 0.0, 2.0]), atol=1e-15)
+    assert np.isnan(y[4])
+    pols = w1_mlp_policies()
+    assert len(layers()) == 3
+    a = evaluate(W1.env, pols["builtin_mlp"], timing=W1.timing, n_episodes=20, seed=1)
+    for name in ("user_njit_mlp", "user_loops_mlp"):
+        u = evaluate(W1.env, pols[name], timing=W1.timing, n_episodes=20, seed=1)
+        np.testing.assert_allclose(u.arrays["return"], a.arrays["return"], rtol=0, atol=1e-9)
