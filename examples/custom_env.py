@@ -11,8 +11,8 @@ command in [0, 1] every 60 s; the reading it decides on is 2 s old, its command 
 the decision, and tick intervals and delays jitter (GAUSSIAN, 40 %). A room's temperature T (degC)
 follows dT/dt = (ua (t_out - T) + p_max heat) / cap. With the command held over dt seconds
 (zero-order hold) the solution is exact: T relaxes exponentially, with time constant cap / ua
-(1000 s), towards t_eq = t_out + p_max heat / ua. Reward per thermostat, sampled every 60 s:
--|T - target|. Metric ``energy_kwh``: the heater's energy over the episode, exact (the integral
+(1000 s), towards t_eq = t_out + p_max heat / ua. Reward rate per thermostat: -|T - target|
+(K); the return is its time integral (K s, adaptive Simpson between events). Metric ``energy_kwh``: the heater's energy over the episode, exact (the integral
 of p_max heat). Initial temperatures: uniform in [17, 21] degC, from heron.batch.random streams.
 """
 import argparse
@@ -76,6 +76,8 @@ def make_env(horizon=7200.0):           # the factory a study file names: "custo
         default_timing={"field": TickConfig.with_jitter(60.0, 2.0, 1.5, jitter_ratio=0.4)},
     )
 # --- end env ---
+import heron  # noqa: E402
+heron.register("TwoRooms-v0", make_env)   # the id study files name (heron run --import ...)
 
 
 # -- policies -------------------------------------------------------------------------------

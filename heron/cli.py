@@ -3,16 +3,24 @@
 Subcommands::
 
     heron demo [--out DIR] [--episodes N]      the W1 battery study (heron.study.demo) + report
-    heron run STUDY.toml [--out DIR] [--executor inline|process|dask] [--scheduler ADDRESS]
-              [--workers N] [--overwrite] [--quiet] [--report] [--evaluator MODULE:FUNCTION]
+    heron run STUDY.toml [--import MODULE|FILE.py]... [--out DIR] [--allow-large]
+              [--executor inline|process|dask] [--scheduler ADDRESS] [--workers N]
+              [--overwrite] [--quiet] [--report] [--evaluator MODULE:FUNCTION]
     heron report DIR [--n-boot N]              summary.csv, report.md and plots/ of a study
+    heron envs                                 the registered environments (heron.make ids)
     heron presets                              the calibrated timing presets
     heron bench [...]                          benchmarks (heron.bench.main)
 
+A study file is data: it never imports code. ``--import`` imports your module (a name, found in
+the working directory or on ``sys.path``, or a ``.py`` file), whose ``heron.register(...)`` calls
+make the names of the study resolvable; ``--evaluator`` imports its module too.
+
 Importing this module is light (argparse only); each subcommand imports what it needs, so
-``heron --help`` is instant. Exit codes: 0 success, 1 a shard failed, 2 bad input (invalid study
-file, conflicting output directory), 130 interrupted (completed shards are kept: run the same
-command to resume).
+``heron --help`` is instant. Every error is one line on stderr naming the argument or path, what
+was expected and what came (``--debug`` shows the traceback instead). Exit codes: 0 success, 1 a
+shard failed (or an unexpected error), 2 bad input (invalid study file or argument, conflicting,
+locked or unusable output directory, damaged results, a plan over the limits), 130 interrupted
+(completed shards are kept: run the same command to resume).
 """
 from __future__ import annotations
 
@@ -22,6 +30,9 @@ import sys
 import time
 
 INTERRUPTED = 130
+MAX_N_BOOT = 100_000        # bootstrap resamples (time grows with resamples x episodes)
+MAX_EPISODES = 10 ** 9      # heron demo --episodes (the plan's limits apply as well)
+MAX_WORKERS = 1024
 
 
 def _print_summary(summary, stream=None) -> None:
@@ -31,13 +42,17 @@ def _print_summary(summary, stream=None) -> None:
     print(table.to_string(index=False), file=stream or sys.stdout)
 
 
-def _run(spec, out, args, *, executor, overwrite) -> int:
+def _run(spec, out, args, *, executor, overwrite, imports=()) -> int:
     from heron.study.runner import run_study
 
     extra = {"evaluator": args.evaluator} if getattr(args, "evaluator", None) else {}
     run = run_study(spec, out, executor=executor, scheduler=getattr(args, "scheduler", None),
                     max_workers=getattr(args, "workers", None), overwrite=overwrite,
-                    quiet=args.quiet, **extra)
+                    quiet=args.quiet, imports=imports, allow_large=args.allow_large,
+                    on_plan=None if args.quiet else lambda plan: print(plan.describe(),
+                                                                        flush=True), **extra)
+    for what, why in run.repaired:
+        print(f"repaired: {what} ({why}): recomputed", file=sys.stderr)
     if run.shards_run:
         rate = run.episodes_run / run.wall_s if run.wall_s > 0 else float("nan")
         print(f"ran {run.shards_run} shard(s), {run.episodes_run:,} episodes, "
@@ -49,9 +64,19 @@ def _run(spec, out, args, *, executor, overwrite) -> int:
 
 
 def _report(out, n_boot: int, quiet: bool) -> dict:
+    import warnings
+
     from heron.analysis.report import write_report
 
-    result = write_report(out, n_boot=n_boot)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = write_report(out, n_boot=n_boot)
+    seen = set()
+    for w in caught:
+        text = str(w.message)
+        if text not in seen and not issubclass(w.category, DeprecationWarning):
+            seen.add(text)
+            print(f"warning: {text}", file=sys.stderr)
     if result.get("warning"):
         print(f"warning: {result['warning']}", file=sys.stderr)
     if not quiet:
@@ -87,13 +112,15 @@ def cmd_demo(args) -> int:
 
 
 def cmd_run(args) -> int:
+    from heron.study.resolve import import_user_module
     from heron.study.spec import load_spec
 
+    imports = [import_user_module(target) for target in args.imports or ()]
     spec = load_spec(args.study)
     out = args.out or spec.output
     if not out:
         raise ValueError(f"{args.study}: the study names no [study] output; pass --out DIR")
-    _run(spec, out, args, executor=args.executor, overwrite=args.overwrite)
+    _run(spec, out, args, executor=args.executor, overwrite=args.overwrite, imports=imports)
     print(f"results: {os.path.abspath(out)}")
     if args.report:
         _report(out, args.n_boot, args.quiet)
@@ -104,6 +131,17 @@ def cmd_run(args) -> int:
 
 def cmd_report(args) -> int:
     _report(args.dir, args.n_boot, args.quiet)
+    return 0
+
+
+def cmd_envs(args) -> int:
+    from heron.registry import list_envs
+
+    for s in list_envs():
+        aliases = f" (alias {', '.join(s.aliases)})" if s.aliases else ""
+        ep = s.entry_point if isinstance(s.entry_point, str) else (s.reference or
+                                                                     repr(s.entry_point))
+        print(f"{s.id}{aliases}: {s.description or ep} [{s.source}: {ep}]")
     return 0
 
 
@@ -125,43 +163,71 @@ def cmd_bench(argv) -> int:
     return bench_main(list(argv)) or 0
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
-    return value
+def _bounded_int(hi: int):
+    """An argparse type: an integer in ``[1, hi]``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") \
+                from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
+        if value > hi:
+            raise argparse.ArgumentTypeError(f"expected an integer from 1 to {hi:,}; got "
+                                             f"{text!r}")
+        return value
+    return parse
+
+
+_positive_int = _bounded_int(2 ** 63 - 1)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="heron", description="Test multi-agent control policies under realistic timing.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def n_boot(p):
+        p.add_argument("--n-boot", type=_bounded_int(MAX_N_BOOT), default=1000,
+                       help="bootstrap resamples for the intervals (default: %(default)s, at most "
+                            f"{MAX_N_BOOT:,})")
+
+    def debug(p):
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="show the traceback of an error")
 
     def common(p, executor_default):
         p.add_argument("--executor", choices=("inline", "process", "dask"),
                        default=executor_default, help="where shards run (default: %(default)s)")
-        p.add_argument("--workers", type=_positive_int, default=None,
+        p.add_argument("--workers", type=_bounded_int(MAX_WORKERS), default=None,
                        help="worker processes (process/dask executors; default: all cores)")
         p.add_argument("--overwrite", action="store_true",
                        help="delete results of a different study in the output directory")
+        p.add_argument("--allow-large", action="store_true",
+                       help="run a plan over the size limits (rows, bytes, time; see "
+                            "heron.study.plan)")
         p.add_argument("--quiet", action="store_true", help="no progress bar, no table")
-        p.add_argument("--n-boot", type=_positive_int, default=1000,
-                       help="bootstrap resamples for the intervals (default: %(default)s)")
+        n_boot(p)
 
     demo = sub.add_parser("demo", help="run the battery-fleet timing study and report it")
     demo.add_argument("--out", default="heron-demo", help="output directory (default: %(default)s)")
-    demo.add_argument("--episodes", type=_positive_int, default=10_000,
+    demo.add_argument("--episodes", type=_bounded_int(MAX_EPISODES), default=10_000,
                       help="episodes per scenario (default: %(default)s)")
     # process pool: on a fresh install its workers compile the sync and batch kernels at the same
     # time (cold demo on a fresh install: 19 s; 6 s once Numba's cache is warm)
     common(demo, "process")
+    debug(demo)
     demo.set_defaults(func=cmd_demo)
 
     run = sub.add_parser("run", help="run (or resume) a study file")
     run.add_argument("study", help="the study file (TOML)")
+    run.add_argument("--import", dest="imports", action="append", default=[],
+                     metavar="MODULE|FILE.py",
+                     help="import your module first (a name in the working directory or on "
+                          "sys.path, or a .py file); its heron.register(...) calls make the "
+                          "study's names resolvable (repeatable). A study file never imports code")
     run.add_argument("--out", default=None, help="output directory (default: the study's output)")
     run.add_argument("--scheduler", default=None, help="dask scheduler address (--executor dask)")
     run.add_argument("--report", action="store_true", help="write the report when done")
@@ -169,16 +235,22 @@ def build_parser() -> argparse.ArgumentParser:
                      help="function that runs episodes, with heron.batch.evaluate's signature "
                           "(default: heron.batch:evaluate)")
     common(run, "process")
+    debug(run)
     run.set_defaults(func=cmd_run)
 
     report = sub.add_parser("report", help="summary.csv, report.md and plots of a study")
     report.add_argument("dir", help="the study's output directory")
-    report.add_argument("--n-boot", type=_positive_int, default=1000,
-                        help="bootstrap resamples for the intervals (default: %(default)s)")
+    n_boot(report)
     report.add_argument("--quiet", action="store_true", help="do not print the table")
+    debug(report)
     report.set_defaults(func=cmd_report)
 
+    envs = sub.add_parser("envs", help="list the registered environments (heron.make ids)")
+    debug(envs)
+    envs.set_defaults(func=cmd_envs)
+
     presets = sub.add_parser("presets", help="list the calibrated timing presets")
+    debug(presets)
     presets.set_defaults(func=cmd_presets)
 
     bench = sub.add_parser("bench", help="run the benchmarks (heron.bench)", add_help=False)
@@ -206,19 +278,46 @@ def main(argv=None) -> int:
         print("\ninterrupted: completed shards are kept; run the same command again to resume",
               file=sys.stderr)
         return INTERRUPTED
-    except (ValueError, TypeError, FileNotFoundError, RuntimeError) as exc:
-        from heron.study.errors import StudySpecError
-        from heron.study.runner import StudyConflictError
+    except MemoryError:
+        if args.debug:
+            raise
+        print(f"heron {args.command}: error: out of memory (the plan's estimates missed this "
+              "case; lower n_episodes, shard_size or the grid)", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the CLI turns every error into one line
+        if args.debug:
+            raise
+        code, text = _describe_error(exc)
+        print(f"heron {args.command}: error: {text}", file=sys.stderr)
+        return code
 
-        if isinstance(exc, (StudySpecError, StudyConflictError, FileNotFoundError)) or \
-                type(exc) in (ValueError, TypeError):
-            print(f"heron {args.command}: error: {exc}", file=sys.stderr)
-            return 2
-        if isinstance(exc, RuntimeError) and " failed: " in str(exc):  # a shard failed
-            print(f"heron {args.command}: error: {exc}\ncompleted shards are kept; fix the cause "
-                  "and run the same command again to resume", file=sys.stderr)
-            return 1
-        raise
+
+def _one_line(text: str) -> str:
+    return "; ".join(line.strip() for line in str(text).splitlines() if line.strip())
+
+
+def _describe_error(exc: BaseException) -> tuple:
+    """``(exit code, one-line message)`` of an error escaping a subcommand."""
+    from heron.study.errors import StudyDataError, StudySpecError
+    from heron.study.executors import ExecutorError
+    from heron.study.lock import StudyLockedError
+    from heron.study.output import OutputDirError, StudyConflictError
+    from heron.study.plan import StudyTooLargeError
+    from heron.study.resolve import StudyResolveError, UserImportError
+
+    bad_input = (StudySpecError, StudyConflictError, StudyLockedError, OutputDirError,
+                 StudyTooLargeError, StudyResolveError, UserImportError, ExecutorError,
+                 StudyDataError, FileNotFoundError, NotADirectoryError, IsADirectoryError)
+    if isinstance(exc, bad_input) or type(exc) in (ValueError, TypeError):
+        return 2, _one_line(exc)
+    if isinstance(exc, RuntimeError) and " failed: " in str(exc):  # a shard failed
+        return 1, (f"{_one_line(exc)}\ncompleted shards are kept; fix the cause and run the "
+                   "same command again to resume")
+    if isinstance(exc, OSError) and exc.filename:
+        return 1, f"{exc.filename}: {exc.strerror or exc} ({type(exc).__name__})"
+    return 1, (f"{type(exc).__name__}: {_one_line(exc)} (unexpected; --debug shows the "
+               "traceback)")
+
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -93,7 +93,7 @@ def test_report_command_prints_the_table(done_study, capsys):
     _, out = done_study
     assert cli.main(["report", str(out), "--n-boot", "50"]) == 0
     text = capsys.readouterr().out
-    assert "loss vs sync % [95% CI]" in text and "act_delay=0.5,jitter_ratio=0.3" in text
+    assert "[95% CI]" in text and "act_delay=0.5,jitter_ratio=0.3" in text
     assert "degradation_act_delay.png" in text
 
 
@@ -215,7 +215,12 @@ def test_a_failing_shard_is_reported(tmp_path, capsys):
     path = tmp_path / "s.toml"
     path.write_text(TOML.format(out=tmp_path / "out"))
     assert cli.main(["run", str(path), "--executor", "inline", "--quiet",
-                     "--evaluator", "no_such_module:evaluate"]) == 1
+                     "--evaluator", "fake_engine:evaluate_broken"]) == 1
     err = capsys.readouterr().err
-    assert "shard a/sync/0+4 failed: ValueError: cannot import module 'no_such_module'" in err
+    assert "shard a/sync/0+4 failed: ValueError: broken engine" in err
     assert "run the same command again to resume" in err
+    # an evaluator that cannot be imported is bad input, refused before any shard
+    assert cli.main(["run", str(path), "--executor", "inline", "--quiet",
+                     "--evaluator", "no_such_module:evaluate"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "evaluator 'no_such_module:evaluate': cannot import" in err

@@ -110,7 +110,8 @@ def guide_commands(text: str) -> list:
 def test_guide_lists_the_commands():
     cmds = [c[2] for c in guide_commands(GUIDE.read_text())]
     assert "python examples/custom_env.py" in cmds
-    assert any(c.endswith("heron run examples/study_two_rooms.toml") for c in cmds)
+    assert "heron run --import examples/custom_env.py examples/study_two_rooms.toml" in cmds
+    assert not any("PYTHONPATH" in c for c in cmds)     # a study file never imports code
     assert "heron report heron-study-two-rooms" in cmds
     # the guide shows the study file as it is
     assert STUDY.read_text().split("[study]", 1)[1].strip() in GUIDE.read_text()

@@ -73,8 +73,9 @@ class W1EpisodeScaling:
 
 
 class W1Memory:
-    """Peak RSS of a million W1 episodes (target <= 1 GB): streamed chunk by chunk with
-    ``iter_chunks`` (what a study does), and collected in memory by ``evaluate``."""
+    """Peak RSS of a million W1 episodes (target <= 512 MB): streamed chunk by chunk with
+    ``iter_chunks`` (what a study does), collected in memory by ``evaluate``, and with its
+    DataFrame built."""
 
     n_episodes = 1_000_000
     timeout = 900
@@ -93,6 +94,10 @@ class W1Memory:
 
     def peakmem_evaluate(self):
         evaluate(self.w.env, "simple", n_episodes=self.n_episodes, **self.kw)
+
+    def peakmem_evaluate_dataframe(self):
+        """``evaluate`` then ``.episodes``: the columns plus the DataFrame's string columns."""
+        evaluate(self.w.env, "simple", n_episodes=self.n_episodes, **self.kw).episodes
 
 
 class W2Batch:
@@ -163,3 +168,20 @@ class W1UserPolicy:
         return user / builtin
 
     track_user_over_builtin.unit = "ratio"
+
+
+class LongHorizonMemory:
+    """Peak RSS of 64 W1 episodes of 1e6 s (target <= 1 GB): the schedule budget sets the
+    chunk size down to one episode."""
+
+    n_episodes = 64
+    horizon = 1e6
+    timeout = 900
+
+    def setup(self):
+        self.w = workloads.w1()
+        warm_up(self.w, "simple", 64)
+
+    def peakmem_evaluate(self):
+        evaluate(self.w.env, "simple", timing=self.w.timing, n_episodes=self.n_episodes, seed=0,
+                 horizon=self.horizon)

@@ -4,6 +4,7 @@ Times are float64 seconds. Dtypes are named ``*_dt`` and are C-aligned so that c
 (Cython structs, Numba records) can share them.
 """
 import enum
+import types
 
 import numpy as np
 
@@ -27,28 +28,38 @@ AGENT_STRIDE = 1 << 20  # priority units per event class: room for a million age
 
 
 class EventType(enum.Enum):
-    """Kinds of scheduled events; the value is the class code of the tie-break order above.
+    """Kinds of scheduled events. The value is the public HERON reference's name
+    (``"agent_tick"``, ...; ``EventType("agent_tick")`` looks one up); ``code`` is the event class
+    of the tie-break order above (``CONDITION_TRIGGER``, an alarm, is a message delivery).
 
     An event's default priority is its class code times ``AGENT_STRIDE``; the scheduler's
     agent-related helpers add the agent's registration index, so ties at one timestamp break by
     class, then agent, then scheduling order.
     """
 
-    OBSERVATION_READY = EV_OBS_SAMPLE
-    AGENT_TICK = EV_TICK
-    MESSAGE_DELIVERY = EV_MSG_DELIVERY
-    ACTION_EFFECT = EV_ACTION_EFFECT
-    ENV_UPDATE = EV_REWARD
-    CUSTOM = EV_CUSTOM
+    OBSERVATION_READY = ("observation_ready", EV_OBS_SAMPLE)
+    AGENT_TICK = ("agent_tick", EV_TICK)
+    MESSAGE_DELIVERY = ("message_delivery", EV_MSG_DELIVERY)
+    ACTION_EFFECT = ("action_effect", EV_ACTION_EFFECT)
+    ENV_UPDATE = ("env_update", EV_REWARD)
+    CUSTOM = ("custom", EV_CUSTOM)
+    CONDITION_TRIGGER = ("condition_trigger", EV_MSG_DELIVERY)
+
+    def __new__(cls, name: str, code: int):
+        member = object.__new__(cls)
+        member._value_ = name
+        member.code = code  # event class (tie-break order)
+        member.default_priority = code * AGENT_STRIDE  # priority when none is given
+        return member
 
     # Members are singletons: hash by identity (C speed) instead of Enum's Python-level
     # ``hash(name)``, since the scheduler looks up a handler for every event.
     __hash__ = object.__hash__
 
-    @property
-    def default_priority(self) -> int:
-        """Priority given to events of this type when none is specified."""
-        return self.value * AGENT_STRIDE
+
+# The payload of the ticks the scheduler queues itself: an empty read-only mapping (handlers
+# written for the reference read ``event.payload[...]`` / ``.get``), shared, so ticks cost nothing.
+TICK_PAYLOAD = types.MappingProxyType({})
 
 # --------------------------------------------------------------------------------------------
 # Batch engine (heron.batch, heron._fast.schedule_nb / rollout_nb / sync_nb). Times in seconds.

@@ -50,6 +50,7 @@ _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _ONE = np.uint64(1)
 _INV53 = 1.0 / 9007199254740992.0
+_BELOW_ONE = 1.0 - 1.0 / 9007199254740992.0   # the largest double below 1
 
 
 @njit(inline="always", cache=True)
@@ -84,8 +85,10 @@ def uniform(key, index):
 
 @njit(inline="always", cache=True)
 def uniform_open(key, index):
-    """Uniform in ``(0, 1)`` (never 0 or 1): number ``index`` of stream ``key``."""
-    return (np.float64(bits(key, index) >> _S11) + 0.5) * _INV53
+    """Uniform in ``(0, 1)`` (never 0 or 1): number ``index`` of stream ``key``. The top value
+    ``(2**53 - 0.5) / 2**53`` rounds to 1.0 in float64, so it is held at the largest double
+    below 1 (once in 2**53 draws)."""
+    return min((np.float64(bits(key, index) >> _S11) + 0.5) * _INV53, _BELOW_ONE)
 
 
 # Acklam's coefficients for the inverse standard normal CDF.

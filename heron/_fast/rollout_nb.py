@@ -14,9 +14,10 @@ Timing contract (docs/timing-model.md s.3-4), per episode:
 * tick ``k`` at ``T[k]``: the policy sees that snapshot plus the latest delivered message;
   its action takes effect at ``E[k] = max(T[k] + A[k], E[k-1])`` and a sender's message is
   delivered at ``D[k] = max(T[k] + M[k], D[k-1])`` (first-in first-out rings);
-* rewards at ``m * dt`` for ``m = 1..n_rewards`` (all ``<= horizon``);
-* physics advances (zero-order hold) to every event time; nothing after ``horizon`` is processed;
-  the state is finally advanced to ``horizon``;
+* returns are time integrals: before physics advances (zero-order hold) to the next event time,
+  ``env_accrue`` adds every agent's reward over the interval; nothing after ``horizon`` is
+  processed; the state is finally integrated and advanced to ``horizon``; the reward clock
+  (``m * dt``, ``m = 1..n_rewards``) only marks reporting instants in traces;
 * ties: observation samples, ticks, deliveries, effects, rewards, then env events; within a class
   agent index (the regular streams are scanned in that order, the heap orders the irregular ones
   by ``(time, class, agent, seq)`` and loses ties against the regular streams).
@@ -211,6 +212,7 @@ def load_obs(e, i, slot, info, acur, ring_v, ring_t, obs_b):
 def finish(e, horizon, p, st, cur, acur, met):
     c = cur[e]
     if c.t < horizon:
+        env_accrue(st, e, p, acur, horizon - c.t)  # noqa: F821
         env_advance(st, e, p, horizon - c.t)  # noqa: F821
         c.t = horizon
     for i in range(acur.shape[1]):
@@ -319,6 +321,7 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
             finish(e, horizon, p, st, cur, acur, met)
             return
         if bt > c.t:
+            env_accrue(st, e, p, acur, bt - c.t)  # noqa: F821
             env_advance(st, e, p, bt - c.t)  # noqa: F821
             c.t = bt
         c.events += 1
@@ -424,9 +427,7 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
                     heads[e, 3 * n_agents + i] = ring_t[e, i, K_EFF, a.eff_head % R, 0]
                 else:
                     heads[e, 3 * n_agents + i] = inf_t
-            else:                                   # reward sample
-                for j in range(n_agents):
-                    acur[e, j].ret += env_reward(st, e, p, j)  # noqa: F821
+            else:                                   # reward clock (traces only)
                 record(cur, trace, e, bt, EV_REWARD, -1, c.reward_m, bt, bt, 0.0)
                 c.reward_m += 1
                 heads[e, n_heads - 1] = c.reward_m * dt if c.reward_m <= n_rewards else inf_t

@@ -8,6 +8,8 @@ a globals dict in which those names are bound, and compiles the copies with ``nj
 * The env's functions are bound as fresh copies (``heron.batch.codegraph.fresh_copy``): the
   kernel never links a callee compiled from an older version of the user's code.
 * ``env_metrics(st, e, p, agent, out)`` is generated: ``out[m] = metric_m(st, e, p, agent)``.
+* ``env_accrue(st, e, p, acur, dt)`` adds each agent's reward integral over the next ``dt`` s
+  (``heron._fast.integrate_nb``: the env's closed form, or adaptive Simpson).
 * ``policy_act(kind, slot, params, off, n_par, obs, n_obs, out, n_act, mem, t)`` is generated:
   user policy ``slot`` (kind ``POLICY_USER``) is called as ``fn(obs, act, params, memory, t)``
   (or with its first 2, 3 or 4 of those arguments); other kinds go to ``policy_nb.act_nb``.
@@ -67,6 +69,24 @@ def policy_function(user_policies: list):
     return _compile_source("policy_act", "\n".join(lines), glb)
 
 
+def accrue_function(env_globals: dict):
+    """``env_accrue(st, e, p, acur, dt)`` adding every agent's reward over the next ``dt``
+    seconds to its return (``heron._fast.integrate_nb``): the env's closed form when it has
+    ``reward_integral``, else adaptive Simpson over its reward rate."""
+    from heron._fast import integrate_nb
+
+    glb = dict(integrate_nb.__dict__)
+    for name in ("env_advance", "env_reward", "env_reward_integral"):
+        if name in env_globals:
+            glb[name] = env_globals[name]
+    for name in integrate_nb.TEMPLATES:
+        glb[name] = njit(inline="always")(pytypes.FunctionType(
+            getattr(integrate_nb, name).__code__, glb, name))
+    entry = "accrue_closed" if "env_reward_integral" in glb else "accrue_simpson"
+    return njit(inline="never")(pytypes.FunctionType(getattr(integrate_nb, entry).__code__, glb,
+                                                     entry))
+
+
 def specialise(module, key: str, functions: dict, metrics=(), user_policies=()):
     """Return ``module.ENTRY`` compiled against the env ``functions`` (dict ``name -> njit
     dispatcher`` for every name of ``heron.batch.env.ENV_NAMES``), ``metrics`` (njit functions,
@@ -84,6 +104,7 @@ def specialise(module, key: str, functions: dict, metrics=(), user_policies=()):
     for name, f in functions.items():
         glb["env_" + name] = fresh_copy(f, copies)
     glb["env_metrics"] = metrics_function([fresh_copy(f, copies) for f in metrics])
+    glb["env_accrue"] = accrue_function(glb)
     glb["policy_act"] = policy_function([(fresh_copy(f, copies), n) for f, n in user_policies])
     user = list(functions.values()) + list(metrics) + [f for f, _ in user_policies]
     cache = CACHE and importable(user)

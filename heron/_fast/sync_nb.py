@@ -1,7 +1,8 @@
 """The synchronous baseline (training mode) as kernel templates, specialised per env like
 ``rollout_nb``: a lock-step loop on the reward clock with instant effects and messages.
 
-Step ``m`` (``t = m * dt``, ``m = 0 .. n_rewards - 1``):
+Step ``m`` (``t = m * dt``, ``m = 0 .. n_steps - 1``, ``n_steps = ceil(horizon / dt)``; the last
+step ends at ``horizon``):
 
 1. every agent due at this step (``m % stride[i] == 0``; ``stride = max(1, round(interval /
    dt))``) observes the current state (plus its latest message) and decides, in agent order;
@@ -9,8 +10,10 @@ Step ``m`` (``t = m * dt``, ``m = 0 .. n_rewards - 1``):
 2. for each alarm, in order, its receiver decides once more on the current state (out of cycle);
 3. messages are delivered (regular ones first, then out-of-cycle ones), then every action takes
    effect (agent order);
-4. the env advances to ``t + dt``, applying disturbances at their exact times in between (the same
-   Poisson stream as the event-driven engine), and every agent's reward is sampled.
+4. the env advances to ``min(t + dt, horizon)``, applying disturbances at their exact times in
+   between (the same Poisson stream as the event-driven engine); before each advance every
+   agent's reward over the interval is added to its return (``env_accrue``: returns are time
+   integrals, as in ``rollout_nb``).
 
 This is what the event-driven engine does with zero delays, no jitter and tick intervals that are
 multiples of ``dt`` (docs/timing-model.md s.4), so the two are compared in tests. The initial state is
@@ -89,7 +92,7 @@ def sync_obs(e, i, src, info, acur, ring_v, obs_b):
 
 def sync_episode(e, stride, info, act_lo, act_hi, pol, p_all, st, cur, acur, ring_v, ring_t,
                  heap, pop_b, obs_b, act_b, met, mem, seed, episode_start, dt, n_steps, t_start,
-                 dist_mean):
+                 dist_mean, horizon):
     c = cur[e]
     p = p_all[0]
     episode = episode_start + e
@@ -163,11 +166,14 @@ def sync_episode(e, stride, info, act_lo, act_hi, pol, p_all, st, cur, acur, rin
                 acur[e, i].n_effects += 1
                 c.events += 1
         t_next = (m + 1) * dt + t_start
+        if t_next > horizon:
+            t_next = horizon
         while c.heap_size > 0 and heap[e, 0].time < t_next:
             c.heap_size = heap_pop_nb(heap[e], c.heap_size, pop_b[e])
             tau = pop_b[e, 0].time
             j = pop_b[e, 0].data
             if tau > c.t:
+                env_accrue(st, e, p, acur, tau - c.t)  # noqa: F821
                 env_advance(st, e, p, tau - c.t)  # noqa: F821
                 c.t = tau
             env_disturb(st, e, p, seed, episode, j)  # noqa: F821
@@ -180,10 +186,9 @@ def sync_episode(e, stride, info, act_lo, act_hi, pol, p_all, st, cur, acur, rin
                 return
             c.heap_size = n
         if t_next > c.t:
+            env_accrue(st, e, p, acur, t_next - c.t)  # noqa: F821
             env_advance(st, e, p, t_next - c.t)  # noqa: F821
             c.t = t_next
-        for i in range(n_agents):
-            acur[e, i].ret += env_reward(st, e, p, i)  # noqa: F821
         c.events += 1
         c.reward_m = m + 1
         c.phase = -1
@@ -193,7 +198,8 @@ def sync_episode(e, stride, info, act_lo, act_hi, pol, p_all, st, cur, acur, rin
 
 
 def sync_kernel(stride, info, act_lo, act_hi, pol, p, st, cur, acur, ring_v, ring_t, heap, pop_b,
-                obs_b, act_b, met, mem, seed, episode_start, dt, n_steps, t_start, dist_mean):
+                obs_b, act_b, met, mem, seed, episode_start, dt, n_steps, t_start, dist_mean,
+                horizon):
     """Run every episode row (in parallel) until done, paused or failed; returns the number of
     rows waiting for a Python decision."""
     n = cur.shape[0]
@@ -201,7 +207,7 @@ def sync_kernel(stride, info, act_lo, act_hi, pol, p, st, cur, acur, ring_v, rin
         e = np.int64(e_u)
         sync_episode(e, stride, info, act_lo, act_hi, pol, p, st, cur, acur, ring_v, ring_t,
                      heap, pop_b, obs_b, act_b, met, mem, seed, episode_start, dt, n_steps,
-                     t_start, dist_mean)
+                     t_start, dist_mean, horizon)
     waiting = 0
     for e in range(n):
         if cur[e].status == ST_WAIT:

@@ -1,5 +1,7 @@
 """Analysis of study results with pandas: ``load`` (partition pruning), ``summarize`` (mean, std,
-95 % bootstrap interval, interquartile mean, paired gap against the synchronous baseline),
+95 % bootstrap interval, interquartile mean, paired gap against the synchronous baseline; study
+rows or ``heron.batch.evaluate`` results), ``compare`` (the paired gap of two ``evaluate``
+results, absolute and in percent, with intervals),
 ``sensitivity`` and ``interaction`` (degradation along one or two timing axes), ``staleness``,
 plots (``heron.analysis.plots``) and the report (``heron.analysis.report``).
 
@@ -7,6 +9,7 @@ pandas, pyarrow and matplotlib are imported only when a function needs them.
 """
 from heron.analysis.load import axis_columns, dataset, load, metric_columns, provenance, \
     scenarios
+from heron.analysis.compare import compare
 from heron.analysis.sensitivity import interaction, sensitivity
 from heron.analysis.summarize import episode_table, staleness, summarize
 
@@ -18,6 +21,5 @@ def write_report(*args, **kwargs):
     return _write_report(*args, **kwargs)
 
 
-__all__ = ["axis_columns", "dataset", "episode_table", "interaction", "load", "metric_columns",
-           "provenance",
-           "scenarios", "sensitivity", "staleness", "summarize", "write_report"]
+__all__ = ["axis_columns", "compare", "dataset", "episode_table", "interaction", "load",
+           "metric_columns", "provenance", "scenarios", "sensitivity", "staleness", "summarize", "write_report"]

@@ -51,6 +51,9 @@ def percentile_interval(samples, ci: float = 0.95):
     """``(low, high)`` percentile interval of bootstrap ``samples`` at confidence ``ci``."""
     if not 0.0 < ci < 1.0:
         raise ValueError(f"ci must be in (0, 1); got {ci!r}")
+    samples = np.asarray(samples, dtype=np.float64)
+    if not np.isfinite(samples).any():   # e.g. a percent gap against a baseline mean of 0
+        return float("nan"), float("nan")
     lo, hi = np.nanpercentile(samples, [50 * (1 - ci), 50 * (1 + ci)])
     return float(lo), float(hi)
 
@@ -72,17 +75,27 @@ def gap_pct(values, baseline):
 
 
 def paired_gap(x, base, *, n_boot: int = 1000, ci: float = 0.95, seed: int = 0, key="") -> dict:
-    """Mean, its interval, and the paired percent gap against ``base`` with its interval.
+    """Mean, its interval, and the paired gap against ``base`` with its intervals.
 
-    ``x[i]`` and ``base[i]`` are the same episode under the scenario and synchronously.
+    ``x[i]`` and ``base[i]`` are the same episode under the scenario and synchronously. One sign
+    convention (a *loss*: positive = worse than the baseline, returns being higher-is-better):
+    ``gap_abs = mean(base) - mean(x)`` in return units and ``gap_pct`` in percent of
+    ``|mean(base)|`` (``gap_pct()``). Every interval comes from the same resamples of the pairs:
+    ``ci_low``/``ci_high`` (mean of ``x``), ``baseline_ci_low``/``baseline_ci_high``,
+    ``gap_abs_ci_low``/``gap_abs_ci_high`` and ``gap_ci_low``/``gap_ci_high`` (the percent loss).
     """
     x = np.asarray(x, dtype=np.float64)
     base = np.asarray(base, dtype=np.float64)
     mx, mb = resample_means([x, base], n_boot, group_rng(seed, key))
     lo, hi = percentile_interval(mx, ci)
+    blo, bhi = percentile_interval(mb, ci)
+    alo, ahi = percentile_interval(mb - mx, ci)
     glo, ghi = percentile_interval(gap_pct(mx, mb), ci)
     return {"mean": float(x.mean()), "ci_low": lo, "ci_high": hi,
-            "baseline_mean": float(base.mean()), "gap_pct": float(gap_pct(x.mean(), base.mean())),
+            "baseline_mean": float(base.mean()), "baseline_ci_low": blo,
+            "baseline_ci_high": bhi, "gap_abs": float(base.mean() - x.mean()),
+            "gap_abs_ci_low": alo, "gap_abs_ci_high": ahi,
+            "gap_pct": float(gap_pct(x.mean(), base.mean())),
             "gap_ci_low": glo, "gap_ci_high": ghi}
 
 

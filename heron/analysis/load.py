@@ -12,14 +12,23 @@ Columns: the partitions (``policy``, ``scenario``), the engine's columns, the en
 (whatever the study's env declares; ``metric_columns``), ``mode``, ``preset`` and the timing axes
 (``axis_columns``). The metric names come from the dataset's own record (the files' schema
 metadata, else the manifest header) and ride along in ``df.attrs["heron_metrics"]``.
+
+Reading never writes: ``load`` leaves the manifest and the data untouched. Before reading, every
+shard file ``load`` will read (after partition pruning) is checked against the SHA-256 the manifest
+recorded when the shard was committed (``verify=False`` skips it); a damaged or unreadable shard
+raises ``StudyDataError`` naming the shard and its file, and Parquet page checksums are verified
+while reading. Damaged manifest lines are reported with a ``StudyDataWarning`` (the shards they
+recorded are missing); ``heron run`` on the study repairs both by recomputing.
 """
 from __future__ import annotations
 
 import json
 import os
+import warnings
 
 from heron.study.dataset import DATA_DIR, PARTITIONS, Manifest, axis_names, fixed_columns, \
     schema_metrics
+from heron.study.errors import StudyDataError, StudyDataWarning
 
 METRICS_ATTR = "heron_metrics"   # df.attrs key: the metric columns the dataset records
 
@@ -49,19 +58,69 @@ def _filter_expression(filters):
                     f"tuples or a pyarrow.compute.Expression; got {type(filters).__name__}")
 
 
-def _files(path: str):
-    """(files, base directory of the hive partitions) for a study dir, data dir or file."""
+def _manifest(path: str, warn: bool = True):
+    """``(manifest or None, files, base directory of the hive partitions)`` for a study dir, a
+    data dir or one file; warns (``StudyDataWarning``, with ``warn``) about damaged manifest
+    lines."""
     if os.path.isfile(path):
-        return [path], None
+        return None, [path], None
     if not os.path.isdir(path):
         raise FileNotFoundError(f"no study results at {path!r}")
-    manifest = Manifest(path)
-    if manifest.exists:
-        return manifest.files(), os.path.join(path, DATA_DIR)
-    parent = os.path.dirname(os.path.abspath(path))
-    if os.path.basename(os.path.abspath(path)) == DATA_DIR and Manifest(parent).exists:
-        return Manifest(parent).files(), path
-    raise FileNotFoundError(f"{path!r} is not a heron study directory (no manifest.jsonl)")
+    manifest, base = Manifest(path), os.path.join(path, DATA_DIR)
+    if not manifest.exists:
+        parent = os.path.dirname(os.path.abspath(path))
+        if os.path.basename(os.path.abspath(path)) == DATA_DIR and Manifest(parent).exists:
+            manifest, base = Manifest(parent), path
+        elif manifest.header_damaged:
+            raise StudyDataError(f"{manifest.path}:1: the manifest's header line is damaged; "
+                                 "`heron run` on the study repairs it")
+        else:
+            raise FileNotFoundError(f"{path!r} is not a heron study directory "
+                                    "(no manifest.jsonl)")
+    for problem in manifest.problems() if warn else ():
+        warnings.warn(problem, StudyDataWarning, stacklevel=4)
+    return manifest, manifest.files(), base
+
+
+def _files(path: str):
+    """(files, base directory of the hive partitions) for a study dir, data dir or file."""
+    _, files, base = _manifest(path)
+    return files, base
+
+
+def _parquet_format():
+    """Parquet with page checksums verified (when this pyarrow can)."""
+    import pyarrow.dataset as ds
+
+    try:
+        return ds.ParquetFileFormat(default_fragment_scan_options=ds.ParquetFragmentScanOptions(
+            page_checksum_verification=True))
+    except (TypeError, AttributeError):  # pragma: no cover - older pyarrow
+        return ds.ParquetFileFormat()
+
+
+def _first_line(exc) -> str:
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
+def _unreadable(path, exc, files=None) -> StudyDataError:
+    """The error for a dataset that failed to read: names the first file among ``files`` that
+    cannot be read on its own (re-read only now, on failure), else ``path``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for f in files or ():
+        try:
+            try:
+                pf = pq.ParquetFile(f, page_checksum_verification=True)
+            except TypeError:  # pragma: no cover - older pyarrow
+                pf = pq.ParquetFile(f)
+            pf.read()
+        except (pa.ArrowException, OSError) as own:
+            path, exc = f, own
+            break
+    return StudyDataError(f"{path!s}: a shard of the study cannot be read ({_first_line(exc)}); "
+                          "`heron run` on the study recomputes damaged shards")
 
 
 def dataset(path):
@@ -73,9 +132,34 @@ def dataset(path):
     if not files:
         raise FileNotFoundError(f"{path!r} holds no completed shards yet")
     part = ds.partitioning(pa.schema([(p, pa.string()) for p in PARTITIONS]), flavor="hive")
-    if base is None:
-        return ds.dataset(files, format="parquet")
-    return ds.dataset(files, format="parquet", partitioning=part, partition_base_dir=base)
+    try:
+        if base is None:
+            return ds.dataset(files, format=_parquet_format())
+        return ds.dataset(files, format=_parquet_format(), partitioning=part,
+                          partition_base_dir=base)
+    except (pa.ArrowException, OSError) as exc:
+        raise _unreadable(path, exc) from None
+
+
+def verify(path, files=None) -> int:
+    """Check the shard files of the study at ``path`` (all, or those in ``files``) against the
+    SHA-256 its manifest recorded; raises ``StudyDataError`` naming the first damaged shard.
+    Returns how many files were checked. Never writes."""
+    manifest, all_files, _ = _manifest(os.fspath(path), warn=False)
+    if manifest is None:
+        return 0
+    records = manifest.by_file()
+    checked = 0
+    for f in (all_files if files is None else files):
+        rec = records.get(os.path.abspath(f))
+        if rec is None:
+            continue
+        problem = manifest.verify(rec)
+        if problem is not None:
+            raise StudyDataError(f"shard {rec['id']} ({rec['file']}) is damaged: {problem}; "
+                                 "`heron run` on the study recomputes it")
+        checked += 1
+    return checked
 
 
 def recorded_metrics(path, data=None):
@@ -94,14 +178,25 @@ def recorded_metrics(path, data=None):
     return None
 
 
-def load(path, filters=None, columns=None):
+def load(path, filters=None, columns=None, *, verify_checksums: bool = True):
     """The study's rows as a pandas DataFrame (one row per episode and agent); see the module
-    docstring for ``filters``. ``columns`` restricts the columns read."""
+    docstring for ``filters``. ``columns`` restricts the columns read. ``verify_checksums``:
+    check each file read against its recorded SHA-256 first (``StudyDataError`` if damaged)."""
     import pyarrow as pa
 
     data = dataset(path)
     metrics = recorded_metrics(path, data)
-    table = data.to_table(columns=columns, filter=_filter_expression(filters))
+    expr = _filter_expression(filters)
+    if verify_checksums:
+        try:
+            read = [f.path for f in data.get_fragments(filter=expr)]
+        except (pa.ArrowException, OSError):
+            read = None
+        verify(path, read)
+    try:
+        table = data.to_table(columns=columns, filter=expr)
+    except (pa.ArrowException, OSError) as exc:
+        raise _unreadable(path, exc, data.files) from None
     for i, field in enumerate(table.schema):   # dictionary-typed strings -> plain strings
         if pa.types.is_dictionary(field.type):
             table = table.set_column(i, field.name, table.column(i).cast(field.type.value_type))
@@ -123,7 +218,12 @@ def provenance(path) -> dict:
         raise FileNotFoundError(f"{path!r} holds no completed shards yet")
     from heron.study.provenance import read
 
-    return read(files[0])
+    import pyarrow as pa
+
+    try:
+        return read(files[0])
+    except (pa.ArrowException, OSError) as exc:
+        raise _unreadable(files[0], exc) from None
 
 
 def metric_columns(df) -> list:

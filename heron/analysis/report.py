@@ -3,11 +3,18 @@
 Writes into the study directory:
 
 * ``summary.csv``: ``summarize(load(DIR), by=("policy", "scenario"))`` plus staleness columns;
+* ``plots/scenarios.png``: every scenario, presets included, as the loss against synchronous
+  and as the absolute mean return, with intervals;
 * ``plots/degradation_<axis>.png`` for every timing axis with several values;
-* ``plots/gap_heatmap_<policy>.png`` when the grid has two varying axes (the first two);
+* ``plots/gap_heatmap_<policy>.png`` when the grid has two varying axes (the first two; a third
+  gives one panel per value; further axes are pinned and the title says where);
 * ``plots/tick_pattern.png``: tick and effect times of representative scenarios (the tutorial's
-  event plot);
-* ``report.md``: what was run (provenance), the table, where each policy breaks, the plots.
+  event plot) over ten ticks of the slowest agent;
+* ``report.md``: what was run (provenance), the table, where each policy breaks, where it does
+  better than synchronous (said as a gain, never as a negative loss), the plots.
+
+One sign convention: the loss against synchronous is positive when a scenario does worse; the
+text says "loses x %" or "gains x %" with the interval (``heron.analysis.compare.gap_phrase``).
 """
 from __future__ import annotations
 
@@ -16,9 +23,12 @@ import os
 import re
 
 from heron.analysis.load import axis_columns, load, provenance
-from heron.analysis.plots import axis_label, plot_degradation, plot_gap_heatmap, plot_tick_pattern
+from heron.analysis.compare import row_phrase
+from heron.analysis.plots import (
+    axis_label, plot_degradation, plot_gap_heatmap, plot_scenarios, plot_tick_pattern, value_text,
+)
 from heron.analysis.sensitivity import interaction, sensitivity
-from heron.analysis.summarize import summarize
+from heron.analysis.summarize import episode_table, summarize
 
 BREAK_PCT = 10.0  # a scenario "breaks" a policy when the whole gap interval lies above this
 
@@ -42,18 +52,27 @@ def markdown_table(df, columns=None) -> str:
     return "\n".join(lines)
 
 
-def compact_summary(summary):
-    """Policy, scenario, n, mean [CI] and loss % [CI] as strings, for terminals and reports."""
+def _is_baseline(row) -> bool:
+    return row.get("mode") == "sync" if "mode" in row else row.get("scenario") == "sync"
+
+
+def compact_summary(summary, ci: float = 0.95):
+    """Policy, scenario, n, mean [CI] and the gap against synchronous as strings, for terminals
+    and reports. The gap is said in words with one sign convention: ``loses 35.13 % [33.48,
+    36.75]`` (worse than synchronous), ``gains 12.88 % [12.36, 13.38]`` (better: the gain and
+    its interval), ``no clear difference (loss 0.41 % [-0.30, 1.12])`` when the interval holds
+    0; the synchronous rows read ``(the baseline)``."""
     import pandas as pd
 
+    pct = f"{100 * ci:g}% CI"
+    rows = summary.to_dict("records")
     return pd.DataFrame({
         "policy": summary["policy"], "scenario": summary["scenario"],
         "episodes": summary["n_episodes"],
-        "mean return [95% CI]": [f"{m:.3f} [{lo:.3f}, {hi:.3f}]" for m, lo, hi in
+        f"mean return [{pct}]": [f"{m:.3f} [{lo:.3f}, {hi:.3f}]" for m, lo, hi in
                                  zip(summary["mean"], summary["ci_low"], summary["ci_high"])],
-        "loss vs sync % [95% CI]": [f"{g:.2f} [{lo:.2f}, {hi:.2f}]" for g, lo, hi in
-                                    zip(summary["gap_pct"], summary["gap_ci_low"],
-                                        summary["gap_ci_high"])],
+        f"vs synchronous [{pct}]": ["(the baseline)" if _is_baseline(r) else
+                                    row_phrase(r, digits=2, against=None) for r in rows],
         "obs staleness (s)": summary["obs_staleness_mean"].round(3),
         "act staleness (s)": summary["act_staleness_mean"].round(3),
     })
@@ -73,9 +92,36 @@ def _tick_configs(spec: dict, classes) -> dict:
     return out
 
 
-def write_report(out_dir, *, n_boot: int = 1000, seed: int = 0, t_end: float = 10.0) -> dict:
+def _heatmaps(df, summary, spec, varying, grid_rows, plots_dir, n_boot, seed) -> list:
+    """One heatmap per policy over the first two varying axes; with a third varying axis, one
+    facet per value of it; any further axes pinned at their first value, said in the title."""
+    a, b = varying[0], varying[1]
+    facet = varying[2] if len(varying) >= 3 else None
+    pinned = {x: grid_rows[x].dropna().iloc[0] for x in varying[3:]}
+    slice_text = ("; slice at " + ", ".join(value_text(x, v) for x, v in pinned.items())
+                  + " (other values of these axes: summary.csv)") if pinned else ""
+    out = []
+    for policy in sorted(df["policy"].unique()):
+        if facet is None:
+            grid = interaction(df, a, b, policy=policy, at=pinned, n_boot=n_boot, seed=seed,
+                               summary=summary)
+        else:
+            grid = {value_text(facet, v): interaction(
+                df, a, b, policy=policy, at={**pinned, facet: v}, n_boot=n_boot, seed=seed,
+                summary=summary) for v in sorted(grid_rows[facet].dropna().unique())}
+        facets = f", one panel per {axis_label(facet)}" if facet else ""
+        out.append(plot_gap_heatmap(grid, os.path.join(
+            plots_dir, f"gap_heatmap_{_slug(policy)}.png"),
+            title=f"{spec['name']} / policy {policy}: loss vs synchronous (%){facets}"
+                  f"{slice_text}"))
+    return out
+
+
+def write_report(out_dir, *, n_boot: int = 1000, seed: int = 0, t_end: float | None = None) -> dict:
     """Write ``summary.csv``, ``report.md`` and ``plots/*.png`` into ``out_dir``; returns
-    ``{"summary": DataFrame, "summary_csv": path, "report": path, "plots": [paths]}``."""
+    ``{"summary": DataFrame, "summary_csv": path, "report": path, "plots": [paths]}``.
+    ``t_end``: the tick plot's window in seconds (default: ten ticks of the slowest agent shown,
+    ``heron.analysis.plots.default_window``)."""
     out_dir = os.fspath(out_dir)
     df = load(out_dir)
     prov = provenance(out_dir)
@@ -90,6 +136,10 @@ def write_report(out_dir, *, n_boot: int = 1000, seed: int = 0, t_end: float = 1
 
     plots_dir = os.path.join(out_dir, "plots")
     plots = []
+    kinds = {"sync": "sync", **{sc["label"]: sc["kind"] for sc in spec["scenarios"]}}
+    plots.append(plot_scenarios(
+        summary, os.path.join(plots_dir, "scenarios.png"), kinds=kinds, order=list(order),
+        title=f"{spec['name']}: every scenario against the synchronous baseline"))
     grid_rows = df[df["mode"] == "event"]
     varying = [a for a in axis_columns(df) if grid_rows[a].dropna().nunique() > 1]
     for axis in varying:
@@ -99,25 +149,19 @@ def write_report(out_dir, *, n_boot: int = 1000, seed: int = 0, t_end: float = 1
                         key=lambda a: grid_rows[a].dropna().nunique())
         at = {a: grid_rows[a].dropna().min() for a in others[1:]}
         curve = sensitivity(df, axis, at=at, n_boot=n_boot, seed=seed, summary=summary)
-        pinned = "".join(f", {a}={v:g}" for a, v in at.items())
+        pinned = ("; slice at " + ", ".join(value_text(a, v) for a, v in at.items())) \
+            if at else ""
         plots.append(plot_degradation(curve, axis, os.path.join(
             plots_dir, f"degradation_{_slug(axis)}.png"),
-            title=f"{spec['name']}: loss vs synchronous along {axis_label(axis)}{pinned}"))
+            title=f"{spec['name']}: loss vs synchronous along {axis_label(axis)}{pinned} "
+                  "(95% bootstrap bands)"))
     if len(varying) >= 2:
-        a, b = varying[0], varying[1]
-        at = {x: grid_rows[x].dropna().iloc[0] for x in varying[2:]}
-        for policy in sorted(df["policy"].unique()):
-            grid = interaction(df, a, b, policy=policy, at=at, n_boot=n_boot, seed=seed,
-                               summary=summary)
-            plots.append(plot_gap_heatmap(grid, os.path.join(
-                plots_dir, f"gap_heatmap_{_slug(policy)}.png"),
-                title=f"{spec['name']} / {policy}: loss vs synchronous (%)"))
+        plots += _heatmaps(df, summary, spec, varying, grid_rows, plots_dir, n_boot, seed)
     classes = sorted(df["agent_class"].unique())
     configs = _tick_configs(spec, classes)
     if configs:
         plots.append(plot_tick_pattern(configs, os.path.join(plots_dir, "tick_pattern.png"),
-                                       t_end=t_end, title=f"{spec['name']}: agent tick patterns "
-                                       "(bars: ticks, triangles: actions take effect)"))
+                                       t_end=t_end, title=f"{spec['name']}: agent tick patterns"))
     from heron.study.dataset import Manifest
 
     manifest = Manifest(out_dir)
@@ -126,12 +170,64 @@ def write_report(out_dir, *, n_boot: int = 1000, seed: int = 0, t_end: float = 1
         "the completed shards; run the study again to finish it")
     report_path = os.path.join(out_dir, "report.md")
     with open(report_path, "w") as fh:
-        fh.write(_markdown(spec, prov, summary, plots, out_dir, n_boot, warning))
+        fh.write(_markdown(spec, prov, summary, plots, out_dir, n_boot, warning,
+                           shares=episode_shares(df)))
     return {"summary": summary, "summary_csv": csv_path, "report": report_path, "plots": plots,
             "warning": warning}
 
 
-def _markdown(spec, prov, summary, plots, out_dir, n_boot, warning=None) -> str:
+def _verdicts(summary) -> list:
+    """The "Where it breaks" lines of the report, one per policy."""
+    lines = []
+    for policy, g in summary[summary["scenario"] != "sync"].groupby("policy", sort=True):
+        broken = g[g["gap_ci_low"] > BREAK_PCT].sort_values("gap_pct")
+        worst = g.sort_values("gap_pct", ascending=False).iloc[0]
+        worst_text = f"`{worst['scenario']}` ({row_phrase(worst)})"
+        if len(broken):
+            first = broken.iloc[0]
+            lines.append(f"- `{policy}`: {len(broken)} of {len(g)} scenarios lose more than "
+                         f"{BREAK_PCT:g} % (whole interval); the mildest of them is "
+                         f"`{first['scenario']}` ({row_phrase(first)}). Worst: {worst_text}.")
+        elif worst["gap_ci_low"] > 0:
+            lines.append(f"- `{policy}`: no scenario loses more than {BREAK_PCT:g} % with "
+                         f"confidence; the largest loss: {worst_text}.")
+        else:
+            lines.append(f"- `{policy}`: no scenario does worse than synchronous with "
+                         f"confidence; the highest estimate: {worst_text}.")
+    return lines
+
+
+def episode_shares(df):
+    """Per (policy, scenario): the share of episodes that did better / worse than their
+    synchronous twin (columns ``better``, ``worse``)."""
+    ep = episode_table(df, ("policy", "scenario"))
+    ep = ep.assign(better=ep["value"] > ep["baseline"], worse=ep["value"] < ep["baseline"])
+    return ep.groupby(["policy", "scenario"], observed=True)[["better", "worse"]].mean()
+
+
+def _gains(summary, shares=None) -> list:
+    """Lines for the scenarios whose whole interval lies on the gain side (with the share of
+    episodes that did better and worse, when ``shares`` (``episode_shares``) is given)."""
+    lines = []
+    for policy, g in summary[summary["scenario"] != "sync"].groupby("policy", sort=True):
+        better = g[g["gap_ci_high"] < 0].sort_values("gap_pct")
+        if not len(better):
+            continue
+
+        def share(r):
+            if shares is None or (policy, r["scenario"]) not in shares.index:
+                return ""
+            b, w = shares.loc[(policy, r["scenario"])]
+            return f"; {100 * b:.0f} % of its episodes did better, {100 * w:.0f} % worse"
+
+        names = ", ".join(f"`{r['scenario']}` ({row_phrase(r)}{share(r)})"
+                          for _, r in better.iterrows())
+        lines.append(f"- `{policy}`: {len(better)} of {len(g)} scenarios do better than "
+                     f"synchronous: {names}.")
+    return lines
+
+
+def _markdown(spec, prov, summary, plots, out_dir, n_boot, warning=None, shares=None) -> str:
     env = spec["environment"]
     lines = [
         f"# Study `{spec['name']}`", "",
@@ -144,27 +240,29 @@ def _markdown(spec, prov, summary, plots, out_dir, n_boot, warning=None) -> str:
         f"- heron {prov['heron_version']}, git {prov['git_revision'] or 'n/a'}, Python "
         f"{prov['python']}, study fingerprint `{prov['study']['fingerprint'][:12]}`",
         "",
-        "Loss = percentage of the synchronous return lost under the scenario's timing "
-        "(positive = worse), paired episode by episode with the synchronous run of the same "
-        "policy, seed and episode (common random numbers; the baseline runs once per policy); "
-        f"intervals: {n_boot}-resample percentile bootstrap at 95 %. Staleness in seconds.",
+        "Every scenario is compared with the synchronous run of the same policy, seed and "
+        "episode (paired episode by episode, common random numbers; the baseline runs once per "
+        "policy). The table says whether a scenario *loses* (does worse than synchronous: the "
+        "percentage of the synchronous return lost) or *gains* (does better: the percentage "
+        "gained), with its interval; *no clear difference* when the interval holds 0. In "
+        "`summary.csv` and the plots the same number is one signed loss (`gap_pct`, and "
+        "`gap_abs` in return units): positive = worse, negative = better. Intervals: "
+        f"{n_boot}-resample percentile bootstrap at 95 %. Staleness in seconds.",
         "", "## Summary", "",
         markdown_table(compact_summary(summary)), "", "## Where it breaks", "",
     ]
     if warning:
         lines[2:2] = [f"**Warning: {warning}.**", ""]
-    for policy, g in summary[summary["scenario"] != "sync"].groupby("policy", sort=True):
-        broken = g[g["gap_ci_low"] > BREAK_PCT].sort_values("gap_pct")
-        worst = g.sort_values("gap_pct", ascending=False).iloc[0]
-        if len(broken):
-            first = broken.iloc[0]
-            lines.append(f"- `{policy}`: {len(broken)} of {len(g)} scenarios lose more than "
-                         f"{BREAK_PCT:g} % (whole interval); the mildest of them is "
-                         f"`{first['scenario']}` ({first['gap_pct']:.1f} %). Worst: "
-                         f"`{worst['scenario']}` ({worst['gap_pct']:.1f} %).")
-        else:
-            lines.append(f"- `{policy}`: no scenario loses more than {BREAK_PCT:g} % with "
-                         f"confidence; worst: `{worst['scenario']}` ({worst['gap_pct']:.1f} %).")
+    lines += _verdicts(summary)
+    gains = _gains(summary, shares)
+    if gains:
+        lines += ["", "## Where it does better than synchronous", ""] + gains + [
+            "", "A gain is measured like a loss: each episode against its synchronous twin (same "
+            "seed, same random numbers), so it is a property of this policy on this plant as "
+            "simulated, not a sign error: the timing changed when the policy's actions landed, "
+            "and on average that helped (the shares say in how many episodes). How returns "
+            "accumulate between events (the same way in both modes) is set out in "
+            "`docs/timing-model.md`."]
     lines += ["", "## Plots", ""]
     for p in plots:
         rel = os.path.relpath(p, out_dir)

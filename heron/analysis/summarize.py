@@ -8,9 +8,12 @@ interval of the mean (``ci_low``, ``ci_high``), the interquartile mean ``iqm``, 
 * each episode is paired with the same (policy, seed, episode) run synchronously (``mode ==
   "sync"``, the baseline shards of the study: common random numbers);
 * ``gap_pct = 100 * (mean(sync) - mean(scenario)) / |mean(sync)|``: the percentage of the
-  synchronous return lost under the scenario's timing (positive = worse; returns are
-  higher-is-better); ``gap_ci_low``/``gap_ci_high`` come from resampling the *pairs*
-  (``heron.analysis.bootstrap``).
+  synchronous return lost under the scenario's timing; ``gap_abs = mean(sync) - mean(scenario)``
+  the same in return units. One sign convention everywhere in heron: a *loss*, positive = worse
+  (returns are higher-is-better); a negative loss is a *gain* over synchronous, and the reports
+  say so in words (``heron.analysis.compare.gap_phrase``). The intervals (``gap_ci_low``/
+  ``gap_ci_high`` for ``gap_pct``, ``gap_abs_ci_low``/``gap_abs_ci_high``) come from resampling
+  the *pairs* (``heron.analysis.bootstrap``).
 
 Also: the per-episode means of observation and action staleness (s), and one column per metric
 the study's env declares (``heron.analysis.load.metric_columns``: each summed over the episode's
@@ -27,8 +30,8 @@ from heron.analysis.load import axis_columns, metric_columns
 AGENT_KEYS = ("agent", "agent_index", "agent_class")
 #: The statistics of every summary row; the env's metric columns follow them (``summary_columns``).
 SUMMARY_COLUMNS = ("n_episodes", "mean", "std", "ci_low", "ci_high", "iqm", "baseline_mean",
-                   "gap_pct", "gap_ci_low", "gap_ci_high", "obs_staleness_mean",
-                   "act_staleness_mean")
+                   "gap_pct", "gap_ci_low", "gap_ci_high", "gap_abs", "gap_abs_ci_low",
+                   "gap_abs_ci_high", "obs_staleness_mean", "act_staleness_mean")
 STALENESS = ("obs_staleness_mean", "act_staleness_mean")
 
 
@@ -57,7 +60,9 @@ def _check(df, by):
     missing = sorted((required | set(by)) - set(df.columns))
     if missing:
         raise ValueError(f"summarize needs column(s) {missing}; the DataFrame has "
-                         f"{list(df.columns)} (load it with heron.analysis.load)")
+                         f"{list(df.columns)} (load a study with heron.analysis.load; pass "
+                         "evaluate() results as they are: summarize(result, baseline=sync), or "
+                         "use heron.analysis.compare(result, baseline))")
     if not by:
         raise ValueError("by must name at least one column, e.g. ('policy', 'scenario')")
     return by
@@ -82,9 +87,26 @@ def episode_table(df, by, *, baseline=None, metric: str = "return"):
 def summarize(df, by=("policy", "scenario"), *, baseline=None, n_boot: int = 1000,
               ci: float = 0.95, seed: int = 0, metric: str = "return"):
     """Summary table per group of ``by`` (see the module docstring). ``baseline`` overrides the
-    synchronous rows (default: ``df[df["mode"] == "sync"]``)."""
+    synchronous rows (default: ``df[df["mode"] == "sync"]``).
+
+    ``df`` is a study's rows (``heron.analysis.load``) or ``heron.batch.evaluate`` output: an
+    ``EvaluationResult``, its ``.episodes`` DataFrame, or a dict ``{scenario label: result}``.
+    Such runs become one scenario each (``heron.analysis.compare.as_study_frame``: ``policy`` is
+    the policy's name, ``scenario`` the dict key, else ``"result"``, or ``"sync"`` for a run of
+    the synchronous engine); ``baseline`` (a synchronous run, also an ``EvaluationResult`` or
+    DataFrame) joins them as the ``"sync"`` row, after a check that every episode pairs (the
+    check names what does not); ``by`` then always starts with ``policy`` and ``scenario``, so a
+    run is never pooled with its baseline. ``heron.analysis.compare`` gives the gap of two runs
+    without the study columns."""
     import pandas as pd
 
+    from heron.analysis.compare import evaluation_inputs
+
+    converted = evaluation_inputs(df, baseline)
+    if converted is not None:   # never pool a run with its baseline: one row set per scenario
+        df, baseline = converted
+        by = (by,) if isinstance(by, str) else tuple(by)
+        by = tuple(dict.fromkeys(["policy", "scenario", *by]))
     by = _check(df, by)
     ep = episode_table(df, by, baseline=baseline, metric=metric)
     means = [*STALENESS, *_metrics(df, [*by, "policy", "scenario", "mode", "seed", "episode"])]
@@ -105,7 +127,9 @@ def summarize(df, by=("policy", "scenario"), *, baseline=None, n_boot: int = 100
             lo, hi = mean_ci(x, n_boot=n_boot, ci=ci, seed=seed, key=key)
             stats = dict(mean=float(x.mean()), ci_low=lo, ci_high=hi,
                          baseline_mean=float("nan"), gap_pct=float("nan"),
-                         gap_ci_low=float("nan"), gap_ci_high=float("nan"))
+                         gap_ci_low=float("nan"), gap_ci_high=float("nan"),
+                         gap_abs=float("nan"), gap_abs_ci_low=float("nan"),
+                         gap_abs_ci_high=float("nan"))
         else:
             stats = paired_gap(x, b, n_boot=n_boot, ci=ci, seed=seed, key=key)
         row.update(stats)

@@ -9,7 +9,9 @@
    (it must be deterministic and write only its row ``e``), ``observe`` for every agent into a row
    of exactly ``obs_env_dim`` entries, ``effect`` with the action bounds and random actions within
    them, ``advance`` by a few ``dt`` (s; a tiny ``dt`` must change the state by almost nothing),
-   ``disturb`` (when ``disturbance_mean > 0``), ``reward``, ``trigger`` and every metric. Values
+   ``reward_integral`` (when given: against Simpson on ``reward`` over advanced copies of the
+   state), ``disturb`` (when ``disturbance_mean > 0``), ``reward``, ``trigger`` and every
+   metric. Values
    are checked after each call (finite state, observations, rewards and metrics; real-valued
    returns; trigger targets in ``[-1, n_agents)``; the parameters ``p`` left unchanged);
 2. the same sequence through the compiled functions (Numba) with every ``out`` row inside a wider
@@ -38,6 +40,7 @@ TINY = 1e-6                        # advance(TINY * dt) must change the state ~T
 PAD = 8                            # canary entries after an out row (compiled pass)
 MAX_STEPS = 300                    # reward steps per episode in the engine checks
 TOL = 1e-9
+INTEGRAL_PANELS = 256               # Simpson panels checking reward_integral against reward
 _CANARY = np.array([0x7FF80000DEADBEEF], dtype=np.uint64).view(np.float64)[0]  # a marked NaN
 
 
@@ -255,6 +258,7 @@ class _Pass:
                 self.call("advance", label, self.st, e, f * env.dt)
                 self.finite(self.st, e, label)
             self.probe_advance(e)
+            self.probe_integral(e)
         self.trace["state after advance"] = np.asarray(self.st).copy()
         if env.disturbance_mean > 0:
             for e in range(R):
@@ -361,6 +365,34 @@ class _Pass:
                              f"but the event-driven engine splits intervals at every event, so "
                              f"results depend slightly on event times; an exact (closed-form) "
                              f"integrator avoids it", key="advance split")
+
+    def probe_integral(self, e):
+        """``reward_integral`` (when the env gives it) must match composite Simpson on
+        ``reward`` over copies of the state advanced 0 .. dt (``INTEGRAL_PANELS`` panels)."""
+        if "reward_integral" not in self.env.functions:
+            return
+        dt, n = self.env.dt, INTEGRAL_PANELS
+        w = np.ones(n + 1)
+        w[1:-1:2], w[2:-1:2] = 4.0, 2.0
+        for i, a in enumerate(self.env.agents):
+            label = f"reward_integral(st, e={e}, p, agent={i}, dt={dt:g}) for agent {a.id!r}"
+            closed = self.real(self.call("reward_integral", label, self.st, e, i, dt), label,
+                               "reward_integral")
+            rates = np.empty(n + 1)
+            for k in range(n + 1):
+                s = self.st.copy()
+                if k:
+                    self.call("advance", f"advance(st, e={e}, p, dt={dt * k / n:g})", s, e,
+                              dt * k / n)
+                lab = f"reward(st, e={e}, p, agent={i}) for agent {a.id!r}"
+                rates[k] = self.real(self.call("reward", lab, s, e, i), lab, "reward")
+            numeric = float(w @ rates) * dt / (3.0 * n)
+            if abs(closed - numeric) > 1e-4 * (abs(numeric) + dt * np.abs(rates).max()) + TOL:
+                self.fail(f"{label} returned {closed:.9g}, but reward integrated over advanced "
+                          f"copies of the state gives {numeric:.9g} (Simpson, {n} panels): "
+                          f"reward_integral must be the exact integral of reward over the next "
+                          f"dt seconds with the actuators held, from the current state (leave "
+                          f"it out and heron integrates reward numerically)")
 
     def trigger(self, e, i, a):
         env, n = self.env, len(self.env.agents)

@@ -14,13 +14,25 @@ times are float64 seconds. Five functions are required, the rest have defaults:
 ``advance(st, e, p, dt)``                       integrate ``dt`` seconds, actuators held
                                                 (zero-order hold); must depend only on the
                                                 state, the actuators and ``dt``
-``reward(st, e, p, agent) -> float``            the agent's reward now (reward-clock samples)
+``reward(st, e, p, agent) -> float``            the agent's reward *rate* now (reward per
+                                                second); the return is its time integral
+``reward_integral(st, e, p, agent, dt)``        optional. The exact integral (reward x s) of
+                                                the agent's rate over the next ``dt`` seconds
+                                                with actuators held, from the current state
+                                                (default: adaptive Simpson on ``reward`` over
+                                                ``advance``d copies of the state, see below)
 ``trigger(st, e, p, agent, obs) -> int``        optional. After the agent's decision on
                                                 ``obs``: an agent index to alarm, or -1
                                                 (default: never)
 ``disturb(st, e, p, seed, episode, j)``         optional. Apply random disturbance ``j``
                                                 (needed when ``disturbance_mean > 0``)
 =============================================  ================================================
+
+Returns are time integrals (``docs/timing-model.md``): between two events the engine adds
+``reward_integral`` (or, without it, composite Simpson on ``reward`` evaluated on copies of the
+state advanced from the interval's start, doubling the number of panels until two estimates agree
+to ``REWARD_TOL`` x the interval's length, at most 512 panels) and then calls ``advance``. The
+reward clock ``dt`` only paces the synchronous baseline and the reward events of traces.
 
 ``metrics={"name": fn}`` declares extra result columns: ``fn(st, e, p, agent) -> float`` is
 evaluated for every agent when an episode ends (a per-episode metric simply ignores ``agent``;
@@ -50,7 +62,7 @@ import numpy as np
 
 AGENT_CLASSES = ("field", "coordinator")
 REQUIRED = ("init", "observe", "effect", "advance", "reward")
-OPTIONAL = ("trigger", "disturb")
+OPTIONAL = ("trigger", "disturb", "reward_integral")
 ENV_NAMES = REQUIRED + OPTIONAL
 
 
@@ -239,7 +251,7 @@ class BatchEnv:
         if float(self.disturbance_mean) > 0 and "disturb" not in funcs:
             raise TypeError(f"BatchEnv {name!r}: disturbance_mean={self.disturbance_mean} needs "
                             f"a disturb(st, e, p, seed, episode, j) function")
-        for n in OPTIONAL:
+        for n in ("trigger", "disturb"):
             funcs.setdefault(n, DEFAULTS[n])
         self.functions = funcs
         self.metrics = metrics
@@ -287,6 +299,11 @@ class BatchEnv:
         return self.env_params if self.named_params else self.env_params[None, :]
 
     @property
+    def closed_form_reward(self) -> bool:
+        """True when the env gives ``reward_integral`` (else returns use adaptive Simpson)."""
+        return "reward_integral" in self.functions
+
+    @property
     def metric_names(self) -> tuple:
         """Names of the env's metric columns, in declaration order."""
         return tuple(self.metrics)
@@ -297,7 +314,8 @@ class BatchEnv:
         user policies compiled into the same kernel). Any edit gives a new key."""
         from heron.batch.codegraph import fingerprint
 
-        fns = [self.functions[n] for n in ENV_NAMES] + list(self.metrics.values()) + list(extra)
+        fns = [self.functions.get(n) for n in ENV_NAMES] + list(self.metrics.values()) + \
+            list(extra)
         return f"{self.kernel_key}_{fingerprint(fns)[:24]}"
 
     @property

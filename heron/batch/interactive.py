@@ -2,7 +2,7 @@
 interactive engine (Python agents on ``PettingZooParallelEnv``), on the SAME schedules.
 
 ``run_interactive(env, policy=None, *, timing=None, n_episodes, seed, horizon=None,
-episode_start=0, chunk_size=None, as_arrays=False)`` takes the arguments of
+episode_start=0, chunk_size=None, as_arrays=True)`` takes the arguments of
 ``heron.batch.evaluate`` and returns the same ``EvaluationResult`` (``result.COLUMNS``, one row per
 (episode, agent)), so ``evaluate(engine="interactive")`` can delegate to it:
 
@@ -415,11 +415,11 @@ class _Runner:
 
 
 def run_interactive(env, policy=None, *, timing=None, n_episodes, seed, horizon=None,
-                    episode_start=0, chunk_size=None, as_arrays=False):
+                    episode_start=0, chunk_size=None, as_arrays=True):
     """Evaluate ``policy`` on ``n_episodes`` episodes of ``env`` with the interactive engine, on
     the batch engine's schedules (see the module docstring). Returns an ``EvaluationResult``
     whose ``stats["engine"]`` is ``"interactive"``."""
-    from heron.batch.result import EvaluationResult, concat_columns
+    from heron.batch.result import EvaluationResult, agent_names, concat_columns
 
     configs, policies, n_ep, seed_n, horizon_n, start_n, chunk = _prepare(
         env, policy, timing, n_episodes, seed, horizon, episode_start, chunk_size)
@@ -437,8 +437,8 @@ def run_interactive(env, policy=None, *, timing=None, n_episodes, seed, horizon=
         "events_per_s": events / wall if wall > 0 else float("inf"), "threads": 1,
         "chunk_size": chunk,
     }
-    res = EvaluationResult(concat_columns(parts), stats,
-                           _config(env, policies, configs, seed_n, horizon_n, start_n, n_ep))
+    config = _config(env, policies, configs, seed_n, horizon_n, start_n, n_ep)
+    res = EvaluationResult(concat_columns(parts), stats, config, agents=agent_names(env))
     if not as_arrays:
         res.episodes  # noqa: B018 - build the DataFrame now
     return res

@@ -21,6 +21,12 @@ COLUMNS = {
 }
 
 
+def agent_names(env) -> dict:
+    """``{"agent": ids, "agent_class": classes}`` of ``env``'s agents, by agent index."""
+    return {"agent": [a.id for a in env.agents],
+            "agent_class": [a.agent_class for a in env.agents]}
+
+
 def columns_of(env) -> dict:
     """Column name -> dtype of ``env``'s result tables: ``COLUMNS`` then its metrics."""
     return {**COLUMNS, **{m: "float64" for m in env.metric_names}}
@@ -31,8 +37,9 @@ def chunk_columns(env, acur: np.ndarray, seed: int, episode_start: int, met=None
     its env metrics ``met`` (``(n, n_agents, >= n_metrics)``, float64)."""
     n, n_agents = acur.shape
     flat = acur.reshape(-1)
-    ids = np.array([a.id for a in env.agents])
-    classes = np.array([a.agent_class for a in env.agents])
+    # object arrays of shared str objects: 8 bytes a row (a unicode array costs 4 per character)
+    ids = np.array([a.id for a in env.agents], dtype=object)
+    classes = np.array([a.agent_class for a in env.agents], dtype=object)
     ticks = flat["n_ticks"]
     effs = flat["n_effects"]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -66,19 +73,73 @@ def concat_columns(parts: list) -> dict:
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def to_frame(arrays: dict):
+class ColumnBuffer:
+    """Columns of ``n_rows`` rows filled chunk by chunk (``add``), allocated once at the first
+    chunk: collecting a million episodes never holds the chunks and their concatenation at
+    once."""
+
+    def __init__(self, n_rows: int):
+        self.n_rows = int(n_rows)
+        self.filled = 0
+        self.columns = None
+
+    def add(self, cols: dict) -> None:
+        n = len(next(iter(cols.values())))
+        if self.columns is None:
+            self.columns = {k: np.empty(self.n_rows, dtype=v.dtype) for k, v in cols.items()}
+        for k, v in cols.items():
+            self.columns[k][self.filled:self.filled + n] = v
+        self.filled += n
+
+    def result(self) -> dict:
+        """The filled columns (trimmed if fewer rows came than announced)."""
+        if self.filled != self.n_rows:
+            return {k: v[:self.filled] for k, v in self.columns.items()}
+        return self.columns
+
+
+def _string_column(values, agent_index, names=None):
+    """A pandas string column (Arrow-backed) of a per-agent string column, built from the agent
+    index codes: no Python string object per row. ``names`` (the value of each agent index, as
+    the engine wrote them) skips looking them up and checking them."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if names is None:
+        codes, first = np.unique(agent_index, return_index=True)
+        if codes.size and codes[0] >= 0 and codes[-1] < 1 << 20:
+            table = np.array([""] * (int(codes[-1]) + 1), dtype=object)
+            table[codes] = np.asarray(values)[first]
+            if (table[agent_index] == values).all():
+                names = table.tolist()
+    if names is not None:
+        arr = pa.DictionaryArray.from_arrays(pa.array(agent_index),   # int64 codes, no copy
+                                             pa.array(list(names), pa.string()))
+        # large_string is what pandas keeps: casting to it directly avoids a second copy
+        return pd.array(arr.cast(pa.large_string()), dtype=pd.StringDtype("pyarrow"))
+    return pd.array(np.asarray(values, dtype=object), dtype=pd.StringDtype("pyarrow"))
+
+
+def to_frame(arrays: dict, agents=None):
     """The tidy DataFrame of ``arrays``: ``COLUMNS`` with their dtypes, then the env's metric
-    columns (float64) in their order."""
+    columns (float64) in their order. Numeric columns are shared with ``arrays``, not copied;
+    string columns are Arrow-backed. ``agents``: ``{"agent": ids, "agent_class": classes}`` by
+    agent index, when the engine wrote the columns."""
     import pandas as pd
 
     data = {}
+    agent_index = np.asarray(arrays["agent_index"]) if "agent_index" in arrays else None
     for k in arrays:
         dt = COLUMNS.get(k, "float64")
         if dt == "string":
-            data[k] = pd.array(arrays[k].astype(object), dtype="string")
+            if agent_index is not None:
+                data[k] = _string_column(arrays[k], agent_index, (agents or {}).get(k))
+            else:
+                data[k] = pd.array(np.asarray(arrays[k], dtype=object),
+                                   dtype=pd.StringDtype("pyarrow"))
         else:
             data[k] = np.asarray(arrays[k], dtype=dt)
-    return pd.DataFrame(data, columns=list(arrays))
+    return pd.DataFrame(data, columns=list(arrays), copy=False)
 
 
 @dataclass
@@ -94,11 +155,12 @@ class EvaluationResult:
     stats: dict
     config: dict
     _frame: object = field(default=None, repr=False)
+    agents: dict = field(default=None, repr=False)   # {"agent": ids, "agent_class": classes}
 
     @property
     def episodes(self):
         if self._frame is None:
-            self._frame = to_frame(self.arrays)
+            self._frame = to_frame(self.arrays, self.agents)
         return self._frame
 
     def returns(self, agent=None) -> np.ndarray:

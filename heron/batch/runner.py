@@ -42,6 +42,12 @@ class Plan:
     stride: np.ndarray
     width: int
     buffers: dict = None       # working arrays reused from chunk to chunk
+    policy_names: list = None  # per agent, for messages
+
+    def release(self) -> None:
+        """Drop the working arrays kept between chunks (they are rebuilt on the next chunk)."""
+        if self.buffers:
+            self.buffers.clear()
 
 
 def build_plan(env, policies: list, timing_arr: np.ndarray, seed: int, horizon: float,
@@ -98,8 +104,8 @@ def build_plan(env, policies: list, timing_arr: np.ndarray, seed: int, horizon: 
     n_rewards = int(np.floor(horizon / env.dt + 1e-9))
     mem_width = max([1] + [p.memory for p in policies])
     return Plan(env, engine, timing_arr, info, act_lo, act_hi, np.concatenate(params), py,
-                mem_width, seed, horizon, n_rewards, kernel, stride, width,
-                {"policy_names": [p.name for p in policies]})
+                mem_width, seed, horizon, n_rewards, kernel, stride, width, {},
+                [p.name for p in policies])
 
 
 def _alloc(plan: Plan, n: int, ring: int, heap_cap: int, trace_cap: int = 0):
@@ -132,7 +138,9 @@ def _init_cursors(plan: Plan, acur, ring_t):
 def _new_work(plan: Plan, n: int, ring: int, heap_cap: int, trace_cap: int):
     env = plan.env
     n_agents = len(env.agents)
-    st = np.zeros((n, env.n_units), dtype=env.state_dtype)
+    # without a closed-form reward integral, rows n .. 2n-1 are the integrator's scratch copies
+    rows = n if env.closed_form_reward else 2 * n
+    st = np.zeros((rows, env.n_units), dtype=env.state_dtype)
     cur = np.zeros(n, dtype=episode_cursor_dt)
     acur = np.zeros((n, n_agents), dtype=agent_cursor_dt)
     ring_v = np.zeros((n, n_agents, 3, ring + 1, plan.width))
@@ -202,8 +210,7 @@ def _kernel_error(plan: Plan, cur: np.ndarray, episode_start: int):
 
 
 def _policy_name(plan: Plan, i: int) -> str:
-    names = plan.buffers.get("policy_names") if plan.buffers is not None else None
-    return names[i] if names else "?"
+    return plan.policy_names[i] if plan.policy_names else "?"
 
 
 def _run_kernel(plan: Plan, arrs, sched_parts, episode_start: int):
@@ -216,9 +223,10 @@ def _run_kernel(plan: Plan, arrs, sched_parts, episode_start: int):
                            plan.act_hi, plan.pol_params, p, st, cur, acur, ring_v, ring_t, heap,
                            pop_b, obs_b, act_b, met, mem, trace, heads, plan.seed, episode_start,
                            plan.horizon, env.dt, plan.n_rewards, 0.0, env.disturbance_mean)
+    n_steps = int(np.ceil(plan.horizon / env.dt - 1e-9))
     return plan.kernel(plan.stride, plan.info, plan.act_lo, plan.act_hi, plan.pol_params, p, st,
                        cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, met, mem, plan.seed,
-                       episode_start, env.dt, plan.n_rewards, 0.0, env.disturbance_mean)
+                       episode_start, env.dt, n_steps, 0.0, env.disturbance_mean, plan.horizon)
 
 
 def run_chunk(plan: Plan, episode_start: int, n: int, trace_cap: int = 0) -> tuple:

@@ -22,11 +22,13 @@ SIZES = {
                             "interactive": 200}},
         "W2": {"episodes": {"batch-compiled": 500}},
         "W3": {"n_agents": 1000, "t_end": 1000.0},
+        "PZ": {"episodes": {"wrapper": 200, "sync": 200, "interactive": 200}},
     },
     "quick": {
         "W1": {"episodes": {"batch-compiled": 256, "batch-python": 256, "interactive": 4}},
         "W2": {"episodes": {"batch-compiled": 8}},
         "W3": {"n_agents": 100, "t_end": 50.0},
+        "PZ": {"episodes": {"wrapper": 4, "sync": 4, "interactive": 4}},
     },
 }
 
@@ -37,6 +39,8 @@ RATIO_PAIRS = [
     ("W1", "batch-compiled", "batch-python"),
     ("W3", "heron", "heapq"),
     ("W3", "heron", "simpy"),
+    ("PZ", "wrapper", "interactive"),
+    ("PZ", "wrapper", "sync"),
 ]
 
 # W1 engines: (engine name, policy, heron.batch.evaluate engine)
@@ -140,3 +144,11 @@ def bench_w2(episodes: dict, repeats: int, threads=None) -> Tuple[List[BenchRow]
     wl = w2()
     return _batch_rows("W2", wl, [("batch-compiled", wl.policy, "batch")], episodes, repeats,
                        threads)
+
+
+def bench_pz(episodes: dict, repeats: int) -> Tuple[List[BenchRow], List[str]]:
+    """PZ: W1's batteries as a plain PettingZoo env through ``heron.pettingzoo`` (wrapper and
+    lock-step) next to heron's interactive engine on W1 (``heron.pettingzoo.bench``)."""
+    from heron.pettingzoo.bench import bench_pz as run
+
+    return run(episodes, repeats)

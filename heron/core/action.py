@@ -4,7 +4,8 @@
 ``range = (low, high)`` (scalars or arrays of length ``dim_c``; infinite bounds allowed).
 ``validate(value, agent_id)`` is the one gate every command passes on its way to the environment:
 
-* it must be array-like with shape ``(dim_c,)`` (a bare number is accepted when ``dim_c == 1``);
+* it must be array-like with shape ``(dim_c,)`` (a bare number is accepted when ``dim_c == 1``)
+  of real numbers (complex numbers and strings are refused, never silently converted);
 * every entry must be finite;
 * entries outside ``[low, high]`` are clipped (an actuator saturates), or rejected when the spec
   was declared with ``out_of_range='raise'``.
@@ -96,8 +97,10 @@ class Action:
             if bounds[2] <= x <= bounds[3] and x - x == 0.0:
                 return value.copy()
         try:
-            arr = np.array(value, dtype=np.float64)
-        except (TypeError, ValueError):
+            arr = np.array(check_real(value, f"{self._who(agent_id)}action"), dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            if "complex" in str(exc):
+                raise
             raise TypeError(f"{self._who(agent_id)}action must be numeric with "
                             f"{self._want()}; got {value!r}") from None
         if arr.ndim == 0 and self.dim_c == 1:
@@ -129,6 +132,25 @@ class Action:
 
     def __repr__(self) -> str:
         return f"Action(dim_c={self.dim_c}, low={_fmt(self.low)}, high={_fmt(self.high)})"
+
+
+def check_real(value, what: str):
+    """``value`` unchanged if it holds real numbers; ``TypeError`` for complex numbers (their
+    imaginary part would be dropped) and strings (never parsed)."""
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if kind is None:
+        if isinstance(value, (complex, np.complexfloating)):
+            kind = "c"
+        elif isinstance(value, (str, bytes)):
+            kind = "U"
+        elif isinstance(value, (list, tuple)):
+            kind = np.asarray(value).dtype.kind
+    if kind == "c":
+        raise TypeError(f"{what} must be real numbers; got the complex value(s) {value!r} (the "
+                        "imaginary part would be lost)")
+    if kind in ("U", "S"):
+        raise TypeError(f"{what} must be numbers; got the string(s) {value!r}")
+    return value
 
 
 def _bound(name: str, value, dim: int) -> np.ndarray:

@@ -1,9 +1,12 @@
 """The Python-side policy protocol of interactive agents.
 
 A policy maps an observation (a 1-D array) to a command, or to ``None`` for "no new command".
-Two forms are accepted and normalised once by ``as_policy``:
+Three forms are accepted and normalised once by ``as_policy``:
 
 * an object with ``act(observation, message=None)`` (subclass ``Policy``);
+* an object with the public reference's ``forward(observation)`` (a ``Policy`` subclass that
+  overrides ``forward`` instead of ``act``, or any non-callable object with a ``forward`` method;
+  ``forward(observation, message)`` gets the message too);
 * a plain callable ``f(observation)`` or ``f(observation, message)``.
 
 ``message`` is the latest message delivered to the agent (a ``heron.protocols.base.Message``,
@@ -25,12 +28,22 @@ PolicyFn = Callable[[np.ndarray, Any], Optional[np.ndarray]]
 
 
 class Policy:
-    """Base class of object policies: override ``act``."""
+    """Base class of object policies: override ``act`` (or the reference's ``forward``)."""
 
     def act(self, observation: np.ndarray, message: Any = None):
-        """Return the command for ``observation`` (and the latest ``message``), or None."""
+        """Return the command for ``observation`` (and the latest ``message``), or None.
+        Default: ``forward(observation)`` when a subclass defines it."""
+        if type(self).forward is not Policy.forward:
+            if _message_mode(self.forward) == "none":
+                return self.forward(observation)
+            return self.forward(observation, message)
         raise NotImplementedError(f"{type(self).__name__} must implement act(observation, "
-                                  "message=None)")
+                                  "message=None) or forward(observation)")
+
+    def forward(self, observation: np.ndarray):
+        """The reference's name of the policy function: override it or ``act``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement act(observation, "
+                                  "message=None) or forward(observation)")
 
     def __call__(self, observation: np.ndarray, message: Any = None):
         return self.act(observation, message)
@@ -73,8 +86,10 @@ def as_policy(policy) -> Optional[PolicyFn]:
     if not callable(fn):
         fn = policy
     if not callable(fn):
-        raise TypeError(f"policy must be callable or have an act(observation) method; got "
-                        f"{policy!r}")
+        fn = getattr(policy, "forward", None)  # the reference's Policy.forward(observation)
+    if not callable(fn):
+        raise TypeError(f"policy must be callable or have an act(observation) or "
+                        f"forward(observation) method; got {policy!r}")
     mode = _message_mode(fn)
     if mode == "positional":
         return fn

@@ -7,9 +7,10 @@ Setup
 ``register_agent(agent)`` (ids unique) fixes the registration order, the only tie-breaker
 between agents. ``setup_event_driven()`` registers every agent on the ``EventScheduler`` with its
 own ``TickConfig`` (jitter and ``msg_delay`` kept). It is idempotent: when the registered agents
-and their configs are unchanged it keeps the scheduler (and its queue), so calling it again after
-``scheduler.reset(...)`` never creates a second tick chain; otherwise it builds a new scheduler
-(re-installing the default handlers). Every call also starts a new episode of bookkeeping: FIFO
+are unchanged it keeps the scheduler (and its queue; an agent whose ``tick_config`` object
+changed gets the new one in place), so calling it again after ``scheduler.reset(...)`` never
+creates a second tick chain; otherwise it builds a new scheduler (re-installing the default
+handlers). Every call also starts a new episode of bookkeeping: FIFO
 channel times, tick counters, delivered messages, actuators (neutral) and the observation history
 (the initial snapshot is taken then). ``setup_default_handlers(global_state_fn, on_action_effect)``
 installs the handlers; ``run_event_driven(t_end)`` runs ``scheduler.run_until(t_end)``.
@@ -81,6 +82,14 @@ Hooks for environments with physics (override in a subclass)
   (``observation_window`` still gives the history length, s, the env should keep).
 Call ``record_snapshot()`` from a custom handler that changes state.
 
+Reproducible episodes and irregular events
+------------------------------------------
+``use_streams(seed, episode)`` (called by ``reset_agents(seed)`` and by envs' ``reset(seed=...)``)
+draws the timing of the following episodes from the counter-based streams of ``(seed, episode)``,
+as the batch engine does; replayed schedules are rewound at every episode start
+(``heron.envs.seeding``). Condition monitors (alarms and out-of-cycle ticks), disturbance
+schedules and custom events: ``heron.envs.irregular``.
+
 The handlers themselves live in ``heron.envs.handlers`` (a mixin of ``HeronEnvCore``).
 """
 from __future__ import annotations
@@ -93,17 +102,20 @@ import numpy as np
 from heron.agents.base import Agent, call_observe, call_reset
 from heron.envs.handlers import EventHandlers
 from heron.envs.history import SnapshotHistory
+from heron.envs.irregular import IrregularEvents, OutOfCycle
+from heron.envs.seeding import TimingStreams
 from heron.envs.timing_stats import AgentRuntime
 from heron.scheduling.event import Event, EventType
 from heron.scheduling.scheduler import EventScheduler
 from heron.scheduling.tick_config import TickConfig
 
 
-class HeronEnvCore(EventHandlers):
+class HeronEnvCore(EventHandlers, IrregularEvents, TimingStreams):
     """Agent registry plus the event-driven path (see the module docstring)."""
 
     uses_after_decision = True  # False: never call after_decision (set per instance)
     own_observation_history = False  # True: the env answers delayed_observation itself
+    _ooc_type = OutOfCycle  # payload type of out-of-cycle ticks (heron.envs.irregular)
 
     def __init__(self, env_id: Optional[str] = None):
         self.env_id = env_id
@@ -116,6 +128,8 @@ class HeronEnvCore(EventHandlers):
         self._handlers_installed = False
         self.trace: Optional[list] = None  # set to a list to record tick/effect/message dicts
         self.observation_history_seconds: Optional[float] = None
+        self._init_streams()
+        self._init_irregular()
         self._reset_event_state(0.0)
 
     # -- registry ------------------------------------------------------------------------------
@@ -143,7 +157,14 @@ class HeronEnvCore(EventHandlers):
 
     def reset_agents(self, seed: Optional[int] = None) -> Dict[str, Any]:
         """Reset every agent (registration order); agent ``i`` gets a seed derived from
-        ``(seed, i)`` (None stays None). Returns what each ``reset`` returned."""
+        ``(seed, i)`` (None stays None). Returns what each ``reset`` returned.
+
+        A seed also seeds the timing (``use_streams(seed, 0)``) of the episodes set up next;
+        ``None`` after a seeded episode moves on to the next episode number."""
+        if seed is not None:
+            self.use_streams(seed, 0)
+        elif self.stream_seed is not None:
+            self.stream_episode += 1
         out = {}
         for i, (aid, agent) in enumerate(self._registered.items()):
             agent.reset_timing()
@@ -172,10 +193,13 @@ class HeronEnvCore(EventHandlers):
         if not self._registered:
             raise ValueError("setup_event_driven(): no agents registered; call "
                              "register_agent(agent) first")
+        self._prepare_timing()
         sched, ids = self.scheduler, list(self._registered)
-        reuse = (sched is not None and sched.agents == ids and all(
-            c is self._registered[a].tick_config for a, c in sched.tick_configs.items()))
+        reuse = sched is not None and sched.agents == ids
         if reuse:
+            for aid, cfg in sched.tick_configs.items():
+                if cfg is not self._registered[aid].tick_config:
+                    sched.set_tick_config(aid, self._registered[aid].tick_config)
             if start_time is not None:
                 sched.reset(start_time)
         else:
@@ -191,6 +215,8 @@ class HeronEnvCore(EventHandlers):
             agent.reset_timing()
         self._reset_event_state(sched.current_time)
         self.record_snapshot(initial=True)
+        self.episode_count += 1
+        self._start_irregular()
         return sched
 
     def reset_event_driven(self, start_time: float = 0.0) -> EventScheduler:
@@ -229,6 +255,8 @@ class HeronEnvCore(EventHandlers):
         s.set_handler(EventType.ACTION_EFFECT, self._handle_effect)
         s.set_handler(EventType.MESSAGE_DELIVERY, self._handle_message)
         s.set_handler(EventType.ENV_UPDATE, self._handle_env_update)
+        if self._irregular_used:
+            self._install_irregular_handlers()
 
     def _reset_event_state(self, t_start: float) -> None:
         self._t_start = float(t_start)

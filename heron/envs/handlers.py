@@ -7,9 +7,15 @@ per-agent data is read from one ``AgentRuntime`` record (``heron.envs.timing_sta
 priorities are precomputed (the same values ``EventScheduler.schedule_at`` gives: class priority
 plus the agent's registration index), and trace records are only built when ``env.trace`` is a
 list. Times are float64 seconds.
+
+A policy that raises gets a note naming the policy, the agent, the tick time and the episode.
+Effects and messages queued with the scheduler's reference-style helpers
+(``schedule_action_effect``: payload ``{"action": ...}``, ``schedule_message_delivery``: payload
+``{"sender": ..., "message": ...}``) are applied like the core's own.
 """
 from __future__ import annotations
 
+from heron.protocols.base import Message
 from heron.scheduling.event import Event, EventType
 
 _EFFECT = EventType.ACTION_EFFECT
@@ -17,11 +23,22 @@ _MESSAGE = EventType.MESSAGE_DELIVERY
 _NEG_INF = float("-inf")
 
 
+def _policy_name(policy) -> str:
+    name = getattr(policy, "name", None)
+    if not isinstance(name, str):
+        name = getattr(policy, "__name__", None)
+    if not isinstance(name, str):
+        name = type(policy).__name__
+    return name if len(name) <= 80 else name[:77] + "..."
+
+
 class EventHandlers:
     """Handlers and decision helpers (mixed into ``HeronEnvCore``)."""
 
     # -- handlers ------------------------------------------------------------------------------
     def _handle_tick(self, event, sched) -> None:
+        if type(event.payload) is self._ooc_type:
+            return self._handle_ooc_tick(event, event.payload)
         T = event.timestamp
         if T > self._advanced_to:  # (``_advance`` inlined)
             if self._dirty:
@@ -49,19 +66,18 @@ class EventHandlers:
         obs = None
         source = "pending"
         if command is None:
-            fn = agent._policy_fn
-            if fn is not None:
+            if agent._policy_fn is not None:
                 obs = self.delayed_observation(aid, S) if S < T else self._observe(agent)
-                # Agent.decide inlined unless the agent overrides it
-                command = fn(obs, agent.latest_message) if rt.decide is None else rt.decide(obs)
+                command = self._call_policy(rt, agent, obs, T)
                 source = "policy"
         if command is None:
             if self.trace is not None:
                 self.trace.append({"kind": "tick", "time": T, "agent": aid, "tick": k,
                                    "obs_time": S, "source": None})
             return
+        M = None
         if rt.is_sender:  # a coordinator: its protocol turns the command into messages
-            self._send_command(rt, command, T, S, k, source)
+            M = self._send_command(rt, command, T, S, k, source)
         else:
             action = rt.validate(command, aid)
             A = cfg.get_act_delay()
@@ -75,11 +91,31 @@ class EventHandlers:
                 self.trace.append({"kind": "tick", "time": T, "agent": aid, "tick": k,
                                    "obs_time": S, "source": source, "act_delay": A,
                                    "effect_time": E, "command": action})
+        if aid in self._source_monitors:
+            self._monitors_after_decision(aid, T, S, obs, agent, M)
         if self._decision_hook is not None:
             self._decision_hook(aid, T, S, obs, command)
 
-    def _send_command(self, rt, command, T, S, k, source) -> None:
-        """A sender's tick (step 4): route ``command`` and deliver its messages."""
+    def _call_policy(self, rt, agent, obs, T):
+        """The agent's policy on ``obs`` (``Agent.decide`` inlined unless overridden); an
+        exception gets a note naming the policy, the agent, the tick and the episode."""
+        try:
+            if rt.decide is None:
+                return agent._policy_fn(obs, agent.latest_message)
+            return rt.decide(obs)
+        except Exception as exc:
+            if hasattr(exc, "add_note"):
+                exc.add_note(f"heron: raised by the policy {_policy_name(agent.policy)!r} of "
+                             f"agent {agent.agent_id!r} at its tick at t={T!r} s "
+                             f"({self.episode_label()}{self._env_name()})")
+            raise
+
+    def _env_name(self) -> str:
+        return "" if self.env_id is None else f", env {self.env_id!r}"
+
+    def _send_command(self, rt, command, T, S, k, source):
+        """A sender's tick (step 4): route ``command`` and deliver its messages; returns the
+        message delay drawn (s), or None when nothing was sent."""
         agent = rt.agent
         aid = agent.agent_id
         messages = agent.route(command, T)
@@ -94,6 +130,7 @@ class EventHandlers:
         elif trace is not None:
             trace.append({"kind": "tick", "time": T, "agent": aid, "tick": k, "obs_time": S,
                           "source": source, "command": command})
+        return M if messages else None
 
     def _handle_effect(self, event, sched) -> None:
         t = event.timestamp
@@ -105,6 +142,8 @@ class EventHandlers:
         aid = event.agent_id
         action = event.payload
         rt = self._rt.get(aid)
+        if type(action) is dict:  # queued with scheduler.schedule_action_effect
+            action = self._registered[aid].validate_command(action.get("action"))
         if rt is None:
             self._registered[aid].actuator = action
         else:
@@ -123,6 +162,8 @@ class EventHandlers:
             self.trace.append({"kind": "effect", "time": t, "agent": aid, "action": action})
         if self._delayed_ids:
             self._dirty = True
+        if self._state_monitors:
+            self._check_state_monitors()
 
     def _handle_message(self, event, sched) -> None:
         t = event.timestamp
@@ -132,6 +173,10 @@ class EventHandlers:
             self.advance_to(t)
             self._advanced_to = t
         msg = event.payload
+        if type(msg) is dict:  # queued with scheduler.schedule_message_delivery
+            content = msg.get("message")
+            msg = content if isinstance(content, Message) else Message(
+                msg.get("sender"), event.agent_id, content, t)
         msg.delivered_at = t
         sender = self._registered.get(msg.sender)
         recipient = self._registered.get(msg.recipient)
@@ -148,6 +193,8 @@ class EventHandlers:
                                "content": msg.content})
         if self._delayed_ids:
             self._dirty = True
+        if self._state_monitors:
+            self._check_state_monitors()
 
     def _handle_env_update(self, event, sched) -> None:
         t = event.timestamp
@@ -156,8 +203,11 @@ class EventHandlers:
                 self._flush_snapshot()
             self.advance_to(t)
             self._advanced_to = t
-        if self.on_env_update(event) is not False and self._delayed_ids:
-            self._dirty = True
+        if self.on_env_update(event) is not False:
+            if self._delayed_ids:
+                self._dirty = True
+            if self._state_monitors:
+                self._check_state_monitors()
 
     # -- helpers for envs that add decisions ---------------------------------------------------
     def record_tick(self, agent_id: str, T: float, S: float) -> None:

@@ -12,6 +12,7 @@ from typing import List
 
 import numpy as np
 
+from heron.core.action import check_real
 from heron.protocols.base import Message, Protocol
 
 
@@ -56,8 +57,10 @@ class SetpointProtocol(Protocol):
             rows = {sid: self._row(who, sid, command[sid]) for sid in subs if sid in command}
         else:
             try:
-                arr = np.array(command, dtype=np.float64)
-            except (TypeError, ValueError):
+                arr = np.array(check_real(command, f"{who}: setpoints"), dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                if "complex" in str(exc) or "string" in str(exc):
+                    raise
                 raise TypeError(f"{who}: setpoints must be a dict or an array of shape "
                                 f"({len(subs)}, {d}); got {command!r}") from None
             if arr.size != len(subs) * d or arr.ndim > 2:
@@ -69,7 +72,8 @@ class SetpointProtocol(Protocol):
                 if sid in rows]
 
     def _row(self, who: str, sid, value) -> np.ndarray:
-        row = np.array(value, dtype=np.float64).reshape(-1)
+        row = np.array(check_real(value, f"{who}: setpoint for {sid!r}"),
+                       dtype=np.float64).reshape(-1)
         if row.shape != (self.setpoint_dim,):
             raise ValueError(f"{who}: setpoint for {sid!r} must have {self.setpoint_dim} "
                              f"entries; got {value!r}")

@@ -1,21 +1,32 @@
-"""``TickConfig`` and ``JitterType``: an agent's timing (tick interval and delays, in seconds).
+"""``TickConfig`` (alias ``ScheduleConfig``) and ``JitterType``: an agent's timing (tick interval
+and delays, in seconds).
 
 Sampling follows ``docs/timing-model.md`` section 2: each ``get_*`` call applies the config's
 jitter to its base value using the next standard variate of one generator per config,
-``numpy.random.default_rng(seed)``, in call order; nothing is drawn when the jitter type is NONE or
-the base is 0. Variates are drawn in blocks by a compiled ``JitterSampler`` (bit-identical to
-drawing them one call at a time), so a sample costs well under a microsecond.
+``numpy.random.default_rng(seed)`` (or the ``rng`` Generator given), in call order; nothing is
+drawn when the jitter type is NONE or the base is 0. Variates are drawn in blocks by a compiled
+``JitterSampler`` (bit-identical to drawing them one call at a time from a generator of its own),
+so a sample costs well under a microsecond. Every tick interval, jittered or not, is at least
+1 ms (a smaller ``tick_interval`` warns).
+
+The public reference's spellings are accepted too: ``ScheduleConfig``, ``cfg.seed(n)`` (reseeds;
+``cfg.seed`` still reads as the seed, see ``SeedValue``), ``rng=``, ``next_tick_interval()`` and
+friends, and ``jitter_ratio`` defaulting to 0.1 when a jitter type is given.
 """
 from __future__ import annotations
 
 import enum
-import math
+import warnings
 from typing import Optional
 
 import numpy as np
 
 from heron._fast import heap as _compiled
 from heron._fast.jitter import JITTER_GAUSSIAN, JITTER_LOGNORMAL, JITTER_NONE, JITTER_UNIFORM
+from heron.scheduling.checks import check_ratio, check_seconds, interval_floor_note
+from heron.scheduling.seed_value import SeedValue, Unseeded, check_seed
+
+DEFAULT_JITTER_RATIO = 0.1  # the ratio a jitter type gets when none is given
 
 
 class JitterType(enum.Enum):
@@ -56,19 +67,6 @@ _CODES = {
 }
 
 
-def _check_number(name: str, value, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number of seconds; got {value!r} ({type(value).__name__})")
-    x = float(value)
-    if not math.isfinite(x):
-        raise ValueError(f"{name} must be finite; got {value!r}")
-    if positive and x <= 0.0:
-        raise ValueError(f"{name} must be > 0 seconds; got {value!r}")
-    if not positive and x < 0.0:
-        raise ValueError(f"{name} must be >= 0 seconds; got {value!r}")
-    return x
-
-
 class TickConfig:
     """Timing of one agent: base values in seconds plus jitter.
 
@@ -80,36 +78,56 @@ class TickConfig:
         Observation, action and message delays in seconds (>= 0).
     jitter_type : JitterType or str
         NONE, UNIFORM, GAUSSIAN or LOGNORMAL.
-    jitter_ratio : float
-        Relative spread (>= 0): half-width for UNIFORM, standard deviation otherwise.
+    jitter_ratio : float or None
+        Relative spread, a ratio of the base value (>= 0, at most 100): half-width for UNIFORM,
+        standard deviation otherwise. Default: 0.1 with a jitter type, 0 with NONE.
     min_delay : float
         Floor of every jittered delay in seconds (>= 0). Intervals are floored at 1 ms.
     seed : int or None
         Seed of the config's generator (``numpy.random.default_rng(seed)``).
+    rng : numpy.random.Generator, optional
+        Draw from this generator instead (the reference's argument; not with ``seed``). The config
+        draws variates from it in blocks: do not share it if the interleaving matters.
+
+    Intervals and delays are at most 1e9 s. ``seed`` reads as the seed (an int, or an object
+    equal to None) and can be called: ``cfg.seed(n)`` reseeds the config (``reseed``).
     """
 
     __slots__ = (
         "_tick_interval", "_obs_delay", "_act_delay", "_msg_delay", "_jitter_type",
-        "_jitter_ratio", "_min_delay", "_seed", "_code", "_sampler",
+        "_jitter_ratio", "_min_delay", "_seed", "_code", "_sampler", "_rng",
     )
 
     def __init__(self, tick_interval: float = 1.0, obs_delay: float = 0.0, act_delay: float = 0.0,
-                 msg_delay: float = 0.0, jitter_type=JitterType.NONE, jitter_ratio: float = 0.0,
-                 min_delay: float = 0.0, seed: Optional[int] = None):
-        self._tick_interval = _check_number("tick_interval", tick_interval, positive=True)
-        self._obs_delay = _check_number("obs_delay", obs_delay)
-        self._act_delay = _check_number("act_delay", act_delay)
-        self._msg_delay = _check_number("msg_delay", msg_delay)
+                 msg_delay: float = 0.0, jitter_type=JitterType.NONE,
+                 jitter_ratio: Optional[float] = None, min_delay: float = 0.0,
+                 seed: Optional[int] = None, *, rng: Optional[np.random.Generator] = None):
+        self._tick_interval = check_seconds("tick_interval", tick_interval, positive=True)
+        note = interval_floor_note(self._tick_interval)
+        if note is not None:
+            warnings.warn(note, UserWarning, stacklevel=2)
+        self._obs_delay = check_seconds("obs_delay", obs_delay)
+        self._act_delay = check_seconds("act_delay", act_delay)
+        self._msg_delay = check_seconds("msg_delay", msg_delay)
         self._jitter_type = JitterType.parse(jitter_type)
-        ratio = _check_number("jitter_ratio", jitter_ratio)
+        if jitter_ratio is None:
+            jitter_ratio = 0.0 if self._jitter_type is JitterType.NONE else DEFAULT_JITTER_RATIO
+        ratio = check_ratio("jitter_ratio", jitter_ratio)
         self._jitter_ratio = ratio
-        self._min_delay = _check_number("min_delay", min_delay)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-                                 or int(seed) < 0):
-            raise ValueError(f"seed must be a non-negative int or None; got {seed!r}")
-        self._seed = None if seed is None else int(seed)
+        self._min_delay = check_seconds("min_delay", min_delay)
+        if isinstance(seed, np.random.Generator):  # the reference's 8th positional is rng
+            seed, rng = (None, seed) if rng is None else (seed, rng)
+        self._seed = check_seed(seed)
+        if rng is not None:
+            if not isinstance(rng, np.random.Generator):
+                raise TypeError(f"rng must be a numpy.random.Generator or None; got "
+                                f"{type(rng).__name__} {rng!r}")
+            if self._seed is not None:
+                raise ValueError(f"give seed= or rng=, not both (seed={self._seed}, rng={rng!r})")
+        self._rng = rng
         self._code = self._jitter_type.code if ratio > 0.0 else JITTER_NONE
-        self._sampler = _compiled.JitterSampler(self._code, ratio, self._min_delay, self._seed)
+        self._sampler = _compiled.JitterSampler(self._code, ratio, self._min_delay,
+                                                self._seed if rng is None else rng)
 
     # -- constructors of the tutorial ---------------------------------------------------------
     @classmethod
@@ -121,11 +139,21 @@ class TickConfig:
     @classmethod
     def with_jitter(cls, tick_interval: float = 1.0, obs_delay: float = 0.0,
                     act_delay: float = 0.0, msg_delay: float = 0.0,
-                    jitter_type=JitterType.GAUSSIAN, jitter_ratio: float = 0.1,
-                    seed: Optional[int] = None, min_delay: float = 0.0) -> "TickConfig":
-        """Timing with jitter (testing mode). All values in seconds."""
+                    jitter_type=JitterType.GAUSSIAN, jitter_ratio: Optional[float] = None,
+                    seed: Optional[int] = None, min_delay: float = 0.0, *,
+                    rng: Optional[np.random.Generator] = None) -> "TickConfig":
+        """Timing with jitter (testing mode). All values in seconds; ``jitter_ratio`` defaults
+        to 0.1. Asking for jitter with ``jitter_type=NONE`` (and a ratio > 0) is refused: NONE
+        draws nothing, the ratio would be silently ignored."""
+        if JitterType.parse(jitter_type) is JitterType.NONE and jitter_ratio is not None:
+            ratio = check_ratio("jitter_ratio", jitter_ratio)
+            if ratio > 0.0:
+                raise ValueError(
+                    f"with_jitter(jitter_type=NONE, jitter_ratio={jitter_ratio!r}): NONE applies "
+                    "no jitter, so the ratio would be ignored. Pass jitter_type=UNIFORM, GAUSSIAN "
+                    "or LOGNORMAL, or use TickConfig.deterministic(...) for no jitter")
         return cls(tick_interval, obs_delay, act_delay, msg_delay, jitter_type, jitter_ratio,
-                   min_delay, seed)
+                   min_delay, seed, rng=rng)
 
     def replace(self, **changes) -> "TickConfig":
         """A new config with some fields changed (validated); the generator starts afresh."""
@@ -154,7 +182,28 @@ class TickConfig:
     jitter_type = property(lambda self: self._jitter_type, doc="The JitterType.")
     jitter_ratio = property(lambda self: self._jitter_ratio, doc="Relative jitter spread.")
     min_delay = property(lambda self: self._min_delay, doc="Floor of jittered delays (s).")
-    seed = property(lambda self: self._seed, doc="Seed of the config's generator.")
+
+    @property
+    def seed(self):
+        """The seed of the config's generator: an int (``SeedValue``), or an ``Unseeded`` object
+        equal to None. Either can be called like the reference's method: ``cfg.seed(n)``
+        reseeds the config (``reseed(n)``)."""
+        s = self._seed
+        return Unseeded(self) if s is None else SeedValue(s, self)
+
+    @property
+    def rng(self) -> Optional[np.random.Generator]:
+        """The generator given as ``rng=`` (None when the config seeds its own)."""
+        return self._rng
+
+    def reseed(self, seed=None) -> None:
+        """Restart sampling from ``numpy.random.default_rng(seed)`` (an int, a Generator or
+        None for fresh entropy). Schedulers holding this config see the change at once."""
+        if isinstance(seed, np.random.Generator):
+            self._seed, self._rng = None, seed
+        else:
+            self._seed, self._rng = check_seed(seed), None
+        self._sampler.reseed(self._seed if self._rng is None else self._rng)
 
     @property
     def jitter_code(self) -> int:
@@ -183,6 +232,23 @@ class TickConfig:
         """Next message delay (s): jittered, at least ``min_delay``; 0 stays 0."""
         return self._sampler.delay(self._msg_delay)
 
+    # the reference's names for the same samples
+    def next_tick_interval(self) -> float:
+        """``get_tick_interval()`` (the reference's name)."""
+        return self.get_tick_interval()
+
+    def next_obs_delay(self) -> float:
+        """``get_obs_delay()`` (the reference's name)."""
+        return self.get_obs_delay()
+
+    def next_act_delay(self) -> float:
+        """``get_act_delay()`` (the reference's name)."""
+        return self.get_act_delay()
+
+    def next_msg_delay(self) -> float:
+        """``get_msg_delay()`` (the reference's name)."""
+        return self.get_msg_delay()
+
     def __repr__(self) -> str:
         jit = "" if self._jitter_type is JitterType.NONE else (
             f", jitter={self._jitter_type.name}({self._jitter_ratio:g})")
@@ -194,3 +260,15 @@ class TickConfig:
         return isinstance(other, TickConfig) and self.to_dict() == other.to_dict()
 
     __hash__ = None
+
+
+ScheduleConfig = TickConfig
+"""The reference's newer name of ``TickConfig`` (the same class)."""
+
+# The reference's per-level defaults (deterministic: nothing is drawn, so sharing them is safe).
+DEFAULT_FIELD_AGENT_TICK_CONFIG = TickConfig.deterministic(tick_interval=1.0)
+DEFAULT_COORDINATOR_AGENT_TICK_CONFIG = TickConfig.deterministic(tick_interval=60.0)
+DEFAULT_SYSTEM_AGENT_TICK_CONFIG = TickConfig.deterministic(tick_interval=300.0)
+DEFAULT_FIELD_AGENT_SCHEDULE_CONFIG = DEFAULT_FIELD_AGENT_TICK_CONFIG
+DEFAULT_COORDINATOR_AGENT_SCHEDULE_CONFIG = DEFAULT_COORDINATOR_AGENT_TICK_CONFIG
+DEFAULT_SYSTEM_AGENT_SCHEDULE_CONFIG = DEFAULT_SYSTEM_AGENT_TICK_CONFIG

@@ -18,20 +18,25 @@ pyarrow practice for Monte Carlo rows: dictionary encoding only on low-cardinali
 groups of ``ROW_GROUP_ROWS`` rows.
 
 Atomicity: a shard is written to a hidden temporary file (``.part-....tmp``: pyarrow's discovery
-ignores names starting with ``.``) and renamed into place, then recorded in the manifest. A shard
-counts as done only when the manifest lists it *and* its file has the recorded size; so a crash at
-any moment leaves either a recorded shard or one that is re-run (and rewritten identically).
+ignores names starting with ``.``) and renamed into place, then recorded in the manifest with its
+size and SHA-256 (``heron.study.manifest``). A shard counts as done only when the manifest lists it
+*and* its file has the recorded size and checksum; so a crash at any moment leaves either a
+recorded shard or one that is re-run (and rewritten identically), and a damaged file is found by
+``heron report``, ``heron.analysis.load`` and resume. Parquet page checksums are written too.
 Readers (``heron.analysis.load``) take the file list from the manifest, never from a directory scan.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from urllib.parse import quote
 
-MANIFEST = "manifest.jsonl"
+from heron.study.manifest import (  # noqa: F401 - re-exported
+    DATA_DIR, MANIFEST, Manifest, file_sha256, remove_partials,
+)
+
 STUDY_COPY = "study.toml"
-DATA_DIR = "data"
 ROW_GROUP_ROWS = 131_072
 FORMAT = "heron-study/1"
 
@@ -236,21 +241,42 @@ def shard_file(policy: str, scenario: str, start: int, count: int) -> str:
     return os.path.join(partition_dir(policy, scenario), f"part-{start:010d}-{count:010d}.parquet")
 
 
-def write_atomic(table, out_dir: str, relpath: str, *, dictionary=None, statistics=True) -> int:
-    """Write ``table`` to ``out_dir/relpath`` through a hidden temporary file; returns bytes.
+def _page_checksum_options() -> dict:
+    """``write_page_checksum=True`` when this pyarrow supports Parquet page checksums (CRC32 of
+    every data page, verified by readers that ask for it: ``heron.analysis.load`` does)."""
+    import inspect
+
+    import pyarrow.parquet as pq
+
+    try:
+        ok = "write_page_checksum" in inspect.signature(pq.write_table).parameters
+    except (TypeError, ValueError):
+        ok = False
+    return {"write_page_checksum": True} if ok else {}
+
+
+def write_shard(table, out_dir: str, relpath: str, *, dictionary=None, statistics=True) -> tuple:
+    """Write ``table`` to ``out_dir/relpath`` atomically (a hidden temporary file, fsync,
+    rename); returns ``(bytes, sha256 hex digest of those bytes)``. The file is encoded in
+    memory, hashed and written in one pass, so the checksum is of exactly what was written.
     ``dictionary``/``statistics``: columns to dictionary-encode / to keep min-max statistics for
-    (True: all)."""
+    (True: all). Parquet page checksums are on when pyarrow supports them."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     final = os.path.join(out_dir, relpath)
     folder = os.path.dirname(final)
     os.makedirs(folder, exist_ok=True)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, row_group_size=ROW_GROUP_ROWS,
+                   use_dictionary=dictionary if dictionary is not None else True,
+                   compression="snappy", write_statistics=statistics, **_page_checksum_options())
+    buf = sink.getvalue()
+    digest = hashlib.sha256(memoryview(buf)).hexdigest()
     tmp = os.path.join(folder, f".{os.path.basename(final)}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
-            pq.write_table(table, fh, row_group_size=ROW_GROUP_ROWS,
-                           use_dictionary=dictionary if dictionary is not None else True,
-                           compression="snappy", write_statistics=statistics)
+            fh.write(memoryview(buf))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, final)
@@ -258,106 +284,9 @@ def write_atomic(table, out_dir: str, relpath: str, *, dictionary=None, statisti
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    return os.path.getsize(final)
+    return buf.size, digest
 
 
-class Manifest:
-    """The append-only record of a study's progress (``OUT/manifest.jsonl``).
-
-    Line 1 is the header (format, study name, fingerprint, ``metrics``: the env's metric
-    columns); then one ``{"type": "shard", ...}`` per completed shard and a final
-    ``{"type": "complete"}``. A torn last line (a crash mid-write) is
-    dropped when the manifest is opened. Only the parent process writes it.
-    """
-
-    def __init__(self, out_dir: str):
-        self.out_dir = out_dir
-        self.path = os.path.join(out_dir, MANIFEST)
-        self.header = None
-        self.shards = {}
-        self.complete = False
-        if os.path.exists(self.path):
-            self._read()
-
-    def _read(self) -> None:
-        with open(self.path, "rb") as fh:
-            raw = fh.read()
-        good = 0
-        for line in raw.splitlines(keepends=True):
-            if not line.endswith(b"\n"):
-                break
-            try:
-                rec = json.loads(line)
-            except ValueError:
-                break
-            good += len(line)
-            if rec.get("type") == "study":
-                self.header = rec
-            elif rec.get("type") == "shard":
-                self.shards[rec["id"]] = rec
-            elif rec.get("type") == "complete":
-                self.complete = True
-        if good != len(raw):  # drop a torn tail so later appends start on a fresh line
-            with open(self.path, "r+b") as fh:
-                fh.truncate(good)
-
-    @property
-    def exists(self) -> bool:
-        return self.header is not None
-
-    def start(self, header: dict) -> None:
-        """Start a fresh manifest with ``header`` (truncates any previous one)."""
-        tmp = self.path + ".tmp"
-        with open(tmp, "w") as fh:
-            fh.write(json.dumps({"type": "study", **header}, sort_keys=True) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
-        self.header = {"type": "study", **header}
-        self.shards = {}
-        self.complete = False
-
-    def _append(self, rec: dict) -> None:
-        line = (json.dumps(rec, sort_keys=True) + "\n").encode()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
-        try:
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-    def record_shard(self, summary: dict) -> None:
-        """Record a completed shard (its file already renamed into place)."""
-        rec = {"type": "shard", **summary}
-        self._append(rec)
-        self.shards[rec["id"]] = rec
-
-    def mark_complete(self) -> None:
-        if not self.complete:
-            self._append({"type": "complete"})
-            self.complete = True
-
-    def is_done(self, shard_id: str) -> bool:
-        """True when ``shard_id`` is recorded and its file is present with the recorded size."""
-        rec = self.shards.get(shard_id)
-        if rec is None:
-            return False
-        path = os.path.join(self.out_dir, rec["file"])
-        return os.path.isfile(path) and os.path.getsize(path) == rec["bytes"]
-
-    def files(self) -> list:
-        """Absolute paths of the recorded shard files, sorted (the dataset's content)."""
-        return sorted(os.path.join(self.out_dir, r["file"]) for r in self.shards.values())
-
-
-def remove_partials(out_dir: str) -> int:
-    """Delete temporary files left by an interrupted run; returns how many were removed."""
-    removed = 0
-    root = os.path.join(out_dir, DATA_DIR)
-    for folder, _, names in os.walk(root):
-        for name in names:
-            if name.startswith(".") and name.endswith(".tmp"):
-                os.unlink(os.path.join(folder, name))
-                removed += 1
-    return removed
-
+def write_atomic(table, out_dir: str, relpath: str, *, dictionary=None, statistics=True) -> int:
+    """``write_shard`` returning only the number of bytes written."""
+    return write_shard(table, out_dir, relpath, dictionary=dictionary, statistics=statistics)[0]

@@ -15,6 +15,15 @@ class StudySpecError(ValueError):
     """A study file is invalid; the message names the file, line, key and the valid choices."""
 
 
+class StudyDataError(ValueError):
+    """A study's results on disk are damaged (a shard file that fails its checksum or cannot be
+    read); the message names the shard and its file. ``heron run`` on the study recomputes it."""
+
+
+class StudyDataWarning(UserWarning):
+    """A study's manifest has damaged lines: the results lack the shards they recorded."""
+
+
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 
 

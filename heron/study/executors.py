@@ -18,6 +18,12 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 EXECUTORS = ("inline", "process", "dask")
+#: seconds to wait for a Dask scheduler to answer before giving up (``--scheduler``)
+DASK_CONNECT_TIMEOUT = 5.0
+
+
+class ExecutorError(ValueError):
+    """The executor cannot be opened (an unreachable scheduler, a missing package)."""
 
 
 class InlineExecutor(cf.Executor):
@@ -119,10 +125,16 @@ def open_executor(executor=None, *, scheduler: Optional[str] = None,
         try:
             from distributed import Client, LocalCluster
         except ImportError:
-            raise RuntimeError("executor 'dask' needs dask.distributed: pip install "
-                               "'heron[dask]'") from None
+            raise ExecutorError("executor 'dask' needs dask.distributed: pip install "
+                                "'heron[dask]'") from None
         if scheduler:
-            client = Client(scheduler)
+            try:
+                client = Client(scheduler, timeout=f"{DASK_CONNECT_TIMEOUT}s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise ExecutorError(f"--scheduler {scheduler}: expected a reachable Dask scheduler "
+                                    f"address (tcp://host:port); none answered within "
+                                    f"{DASK_CONNECT_TIMEOUT:g} s ({type(exc).__name__}: "
+                                    f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
             return _dask_handle(client, [client])
         cluster = LocalCluster(n_workers=max_workers or os.cpu_count() or 1,
                                threads_per_worker=1, processes=True, dashboard_address=None)

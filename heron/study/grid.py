@@ -12,9 +12,13 @@
   same axes (except ``tick_ratio``) for one agent class only.
 
 A scenario's ``label`` names it in the dataset (the ``scenario`` partition): the preset name, or
-``axis=value`` pairs joined by commas (``"jitter_ratio=0.2,act_delay=0.5"``). Its ``axes`` map the
-axis column names (``jitter_ratio``, ``field_act_delay``, ...) to values (None for preset
-scenarios). The synchronous baseline is the scenario ``SYNC`` (label ``"sync"``).
+``axis=value`` pairs joined by commas (``"jitter_ratio=0.2,act_delay=0.5"``). A value prints as
+``%g`` when that reads back exactly, else as the shortest text that does (``repr``:
+``0.30000000000000004``), so ``parse_label(label)`` returns the exact values and two values never
+share a label; labels are checked distinct anyway. Its ``axes`` map the axis column names
+(``jitter_ratio``, ``field_act_delay``, ...) to values (None for preset scenarios). The
+synchronous baseline is the scenario ``SYNC`` (label ``"sync"``). A grid of more than
+``MAX_SCENARIOS`` scenarios is refused before it is enumerated.
 """
 from __future__ import annotations
 
@@ -30,6 +34,8 @@ TICK_FIELDS = ("tick_interval", "obs_delay", "act_delay", "msg_delay", "min_dela
                "jitter_type", "jitter_ratio")
 TOP_AXES = TICK_FIELDS + ("tick_ratio",)
 SYNC_LABEL = "sync"
+#: the most scenarios a study may have (the grid is refused before it is enumerated)
+MAX_SCENARIOS = 100_000
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,23 @@ SYNC = Scenario(SYNC_LABEL, "sync", "", {}, {}, "sync")
 
 
 def _fmt(value) -> str:
-    return value if isinstance(value, str) else f"{value:g}"
+    """An axis value as label text that reads back exactly (``float(text) == value``)."""
+    if isinstance(value, str):
+        return value
+    short = f"{value:g}"
+    return short if float(short) == value else repr(float(value))
+
+
+def parse_label(label: str) -> dict:
+    """The axis values of a grid scenario's ``label`` (``{"act_delay": 0.5, ...}``; jitter types
+    as names): the exact values the scenario was built from."""
+    out = {}
+    for part in label.split(","):
+        key, sep, text = part.partition("=")
+        if not sep:
+            raise ValueError(f"not a grid scenario label: {label!r}")
+        out[key] = text if key.endswith("jitter_type") else float(text)
+    return out
 
 
 def _check_value(loc: SourceLocator, table, axis: str, value):
@@ -79,7 +101,7 @@ def _check_value(loc: SourceLocator, table, axis: str, value):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise loc.error(table, axis, f"values must be numbers (seconds or ratios); got {value!r} "
                                      f"({type(value).__name__})")
-    x = float(value)
+    x = float(value) + 0.0   # -0.0 -> 0.0: one value, one label
     if not math.isfinite(x):
         raise loc.error(table, axis, f"values must be finite; got {value!r}")
     if axis in ("tick_interval", "tick_ratio"):
@@ -167,6 +189,13 @@ def parse_timing(loc: SourceLocator, table: dict) -> list:
 
     scenarios = []
     columns = [a[0] for a in axes]
+    n_grid = math.prod(len(a[3]) for a in axes) if axes else 0
+    if n_grid + len(names) > MAX_SCENARIOS:
+        sizes = " x ".join(f"{len(a[3])} ({a[0]})" for a in axes)
+        raise loc.error(("timing",), "grid", f"{n_grid + len(names):,} scenarios ({sizes}"
+                        f"{f' + {len(names)} presets' if names else ''}); a study may have at "
+                        f"most {MAX_SCENARIOS:,}: use fewer values per axis, or split the grid "
+                        "into several studies")
     if axes:
         for combo in itertools.product(*(a[3] for a in axes)):
             point = dict(zip(columns, combo))
@@ -181,6 +210,11 @@ def parse_timing(loc: SourceLocator, table: dict) -> list:
         p = preset(base)
         scenarios.append(Scenario(p.name, "preset", p.name, {},
                                   {cls: p.fields(cls) for cls in AGENT_CLASSES}))
+    labels = [s.label for s in scenarios]
+    if len(set(labels)) != len(labels) or SYNC_LABEL in labels:
+        dup = sorted({x for x in labels if labels.count(x) > 1 or x == SYNC_LABEL})
+        raise loc.error(("timing",), None, f"scenario labels must be distinct (and not "
+                                           f"{SYNC_LABEL!r}); {dup} repeat")
     _check_consistency(loc, scenarios, axes)
     return scenarios
 

@@ -3,24 +3,28 @@
 A *cell* is (policy, scenario); a *shard* is a cell and an episode range ``[start, start + count)``.
 ``plan_shards(spec)`` lists them in a fixed order (per policy: the sync baseline, then the
 scenarios; ranges ascending). ``run_shard(task)`` runs in a worker (same process, a process pool or
-a Dask worker): it rebuilds the environment and the policy from plain data (names, import paths,
-``.npz`` paths; nothing is pickled but the task dict), calls ``heron.batch.evaluate`` with
+a Dask worker): it rebuilds the environment and the policy from plain data (registered names,
+object references, ``.npz`` paths; nothing is pickled but the task dict), calls
+``heron.batch.evaluate`` with
 ``episode_start=start``, writes the shard's Parquet file atomically (the engine's columns, then
-the metric columns the env declares, ``task["metrics"]``) and returns a small summary dict. The
+the metric columns the env declares, ``task["metrics"]``) and returns a small summary dict with
+the file's size and SHA-256. Names resolve as in the driver (``heron.study.resolve``): the worker
+first imports the modules the driver hands it (``task["imports"]``), never a module a study file
+names. The
 engine's counter-based streams make episode ``e`` of seed ``s`` the same in any shard, so the
 dataset does not depend on the shard size or the executor.
 """
 from __future__ import annotations
 
 import importlib
-import json
 import time
 from dataclasses import dataclass
 from functools import lru_cache
 
 from heron.study.dataset import ENGINE_COLUMNS, dictionary_columns, env_metric_names, \
-    episodes_to_table, shard_file, study_schema, write_atomic
+    episodes_to_table, shard_file, study_schema, write_shard
 from heron.study.grid import Scenario
+from heron.study.resolve import import_modules, resolve_env, resolve_policy
 
 #: The function that runs episodes (``heron.batch.evaluate``'s signature); studies may name another.
 DEFAULT_EVALUATOR = "heron.batch:evaluate"
@@ -56,12 +60,16 @@ def plan_shards(spec) -> list:
 
 
 def make_task(spec, shard: Shard, out_dir: str, provenance_json: str, threads,
-              evaluator: str = DEFAULT_EVALUATOR, metrics=()) -> dict:
+              evaluator: str = DEFAULT_EVALUATOR, metrics=(), env=None, imports=()) -> dict:
     """The plain-data task a worker needs for ``shard`` (picklable, small). ``metrics``: the
-    metric columns of the study's env (``env.metric_names``), the same for every shard."""
+    metric columns of the study's env (``env.metric_names``), the same for every shard; ``env``:
+    the driver's ``resolve.env_task`` (default: the study's env name and kwargs); ``imports``:
+    modules the worker imports first (``resolve.check_study``)."""
+    if env is None:
+        env = {"name": spec.env_name, "kwargs": spec.env_kwargs, "ref": None, "module": None}
     return {
         "id": shard.id, "file": shard.file, "out_dir": out_dir,
-        "env_name": spec.env_name, "env_kwargs": spec.env_kwargs,
+        "env_name": spec.env_name, "env": env, "imports": [list(i) for i in imports],
         "policy": shard.policy.to_dict(), "scenario": shard.scenario.to_dict(),
         "start": shard.start, "count": shard.count, "seed": spec.seed, "horizon": spec.horizon,
         "engine": spec.engine, "axes": list(spec.axes), "provenance": provenance_json,
@@ -70,7 +78,8 @@ def make_task(spec, shard: Shard, out_dir: str, provenance_json: str, threads,
 
 
 def import_object(path: str):
-    """The object named by ``"package.module:attr.sub"``."""
+    """The object named by ``"package.module:attr.sub"`` (the evaluator: a command-line argument,
+    never a study file's text)."""
     module_name, _, attr = path.partition(":")
     try:
         obj = importlib.import_module(module_name)
@@ -85,37 +94,10 @@ def import_object(path: str):
     return obj
 
 
-@lru_cache(maxsize=8)
-def _env_cached(name: str, kwargs_json: str):
-    kwargs = json.loads(kwargs_json)
-    if ":" in name:
-        factory = import_object(name)
-    else:
-        import heron.demo_envs as demo_envs
-
-        factory = getattr(demo_envs, name, None)
-        if factory is None or not callable(factory):
-            choices = sorted(n for n in getattr(demo_envs, "__all__", dir(demo_envs))
-                             if not n.startswith("_") and callable(getattr(demo_envs, n, None)))
-            raise ValueError(f"environment {name!r} is not a heron.demo_envs factory; valid "
-                             f"choices: {choices}, or an import path \"package.module:factory\"")
-    return factory(**kwargs) if callable(factory) else factory
-
-
-def resolve_env(name: str, kwargs: dict):
-    """The environment of a study (cached per process)."""
-    return _env_cached(name, json.dumps(kwargs, sort_keys=True))
-
-
-@lru_cache(maxsize=32)
-def _policy_cached(kind: str, ref: str):
-    if kind == "import":
-        return import_object(ref)
-    from heron.batch import policies
-
-    if kind == "builtin":
-        return policies.get(ref)
-    return load_npz_policy(ref)
+def _prepare(task: dict):
+    """``(env, policy)`` of ``task`` in this worker: the driver's imports first."""
+    import_modules(task.get("imports"))
+    return resolve_env(task["env"]), resolve_policy(task["policy"])
 
 
 def load_npz_policy(path: str):
@@ -133,11 +115,6 @@ def load_npz_policy(path: str):
         return policies.mlp_from_npz(path, name="mlp")
     raise ValueError(f"weights file {path!r} holds {sorted(keys)}; expected W and b (linear) or "
                      "W0, b0, W1, b1, ... (MLP)")
-
-
-def resolve_policy(policy: dict):
-    """The policy object of a ``PolicySpec.to_dict()`` (cached per process)."""
-    return _policy_cached(policy["kind"], policy["ref"])
 
 
 def _timing(scenario: dict):
@@ -205,8 +182,7 @@ def warm_shard(task: dict, part=None) -> str:
     of each worker compiling its own copy. Returns the engine name."""
     scenario = task["scenario"]
     engine = shard_engine(task)
-    env = resolve_env(task["env_name"], task["env_kwargs"])
-    policy = resolve_policy(task["policy"])
+    env, policy = _prepare(task)
     if part is not None:
         from heron.batch import compile_kernels
 
@@ -266,14 +242,13 @@ def shard_engine(task: dict) -> str:
 
 
 def run_shard(task: dict) -> dict:
-    """Run one shard and write its file; returns ``{id, file, rows, episodes, bytes, kernel_s,
-    write_s, convert_s, counted, events}`` (seconds of wall time in the engine, in Arrow
+    """Run one shard and write its file; returns ``{id, file, rows, episodes, bytes, sha256,
+    kernel_s, write_s, convert_s, counted, events}`` (seconds of wall time in the engine, in Arrow
     conversion + Parquet writing and in conversion alone; ``counted``: episodes already reported
     to the worker's counter)."""
     evaluate = import_object(task.get("evaluator") or DEFAULT_EVALUATOR)
-    env = resolve_env(task["env_name"], task["env_kwargs"])
+    env, policy = _prepare(task)
     metrics = _metrics(task, env)
-    policy = resolve_policy(task["policy"])
     scenario = task["scenario"]
     engine = shard_engine(task)
     # once-per-process imports (~0.15 s, mostly pandas, which pyarrow loads on its first
@@ -298,10 +273,11 @@ def run_shard(task: dict) -> dict:
                               preset=scenario["preset"], axes=scenario["axes"])
     t_table = time.perf_counter()
     low = dictionary_columns(task["axes"], metrics)
-    nbytes = write_atomic(table, task["out_dir"], task["file"], dictionary=low,
-                          statistics=[*low, "episode"])
+    nbytes, sha256 = write_shard(table, task["out_dir"], task["file"], dictionary=low,
+                                 statistics=[*low, "episode"])
     t2 = time.perf_counter()
     return {"id": task["id"], "file": task["file"], "rows": table.num_rows,
-            "episodes": task["count"], "bytes": nbytes, "kernel_s": t1 - t0, "write_s": t2 - t1,
+            "episodes": task["count"], "bytes": nbytes, "sha256": sha256,
+            "kernel_s": t1 - t0, "write_s": t2 - t1,
             "convert_s": t_table - t1, "counted": counted[0],
             "events": int(result.stats.get("events", 0) or 0)}

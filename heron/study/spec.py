@@ -1,8 +1,12 @@
 """Study files: TOML (``tomllib``, or ``tomli`` on Python 3.10) -> ``StudySpec``.
 
-A study file is data: nothing in it is evaluated and no pickle is ever loaded (policy weights are
-``.npz`` read with ``allow_pickle=False``). Environments and policies may be named by an import path
-``"package.module:attribute"``, which imports that module. Example::
+A study file is data: nothing in it is evaluated, it never imports a module or calls what it names,
+and no pickle is ever loaded (policy weights are ``.npz`` read with ``allow_pickle=False``). The
+environment is a registered env id (``heron.registry``: shipped envs, ``heron.register`` calls of
+modules you import, installed plugins); policies are registered names, ``.npz`` files or
+``"module:object"`` references to policy objects of modules you imported. Importing your module is
+your decision, on the command line: ``heron run --import mymodule study.toml`` (see
+``heron.study.resolve``). Example::
 
     [study]
     name = "plant-robustness"
@@ -14,10 +18,10 @@ A study file is data: nothing in it is evaluated and no pickle is ever loaded (p
     engine = "batch"                 # "batch" (default) or "interactive"
 
     [environment]
-    name = "mypkg.envs:make_plant"   # "package.module:factory", or a heron.demo_envs factory
-    kwargs = { n_units = 2 }         # keyword arguments of the factory
+    name = "Plant-v0"                # a registered env id (heron.list_envs(), `heron envs`)
+    kwargs = { n_units = 2 }         # keyword arguments of its factory
 
-    [policies]                       # name -> built-in name | "file.npz" | "package.module:object"
+    [policies]                       # name -> registered name | "file.npz" | "module:object"
     simple = "simple"
     tuned = "weights/tuned.npz"
 
@@ -31,7 +35,8 @@ The dataset's columns follow the environment: the engine's columns, then the met
 env declares (``BatchEnv.metrics``). ``examples/`` holds complete study files.
 
 Every error is a ``StudySpecError`` (a ``ValueError``) naming the file, the line where possible, the
-key and the valid choices.
+key and the valid choices. Names that would make directory names longer than the file system
+allows (255 bytes) are refused here, before any work (``heron.study.plan.check_names``).
 """
 from __future__ import annotations
 
@@ -49,6 +54,8 @@ DEFAULT_SHARD_SIZE = 50_000
 ENGINES = ("batch", "interactive")
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 _IMPORT = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+_ENV_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+/-]*$")
+MAX_STUDY_BYTES = 1 << 24   # 16 MiB: a study file is a short text
 _SECTIONS = {
     "study": ("name", "output", "seed", "n_episodes", "horizon", "shard_size", "engine"),
     "environment": ("name", "kwargs"),
@@ -124,12 +131,29 @@ def _tomllib():
 
 
 def load_spec(path) -> StudySpec:
-    """Read and validate the study file at ``path``."""
+    """Read and validate the study file at ``path`` (UTF-8 TOML, at most ``MAX_STUDY_BYTES``)."""
     path = os.fspath(path)
-    if not os.path.isfile(path):
+    if os.path.isdir(path):
+        raise StudySpecError(f"study file {path!r}: expected a TOML file; it is a directory")
+    if not os.path.exists(path):
         raise FileNotFoundError(f"study file {path!r} does not exist")
-    with open(path, "rb") as fh:
-        text = fh.read().decode("utf-8")
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_STUDY_BYTES:
+            raise StudySpecError(f"study file {path!r}: expected a study file of at most "
+                                 f"{MAX_STUDY_BYTES:,} bytes; it has {size:,}")
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_STUDY_BYTES + 1)
+    except OSError as exc:
+        raise StudySpecError(f"study file {path!r}: cannot read it: "
+                             f"{exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise StudySpecError(f"{path}:{line}: expected UTF-8 text; byte 0x{raw[exc.start]:02x} "
+                             f"at offset {exc.start} is not UTF-8 (save the file as UTF-8)"
+                             ) from None
     return parse_spec(text, path=path)
 
 
@@ -198,10 +222,10 @@ def parse_spec_dict(data: dict, *, text: str = "", path: Optional[str] = None) -
             raise loc.error(("environment",), key,
                             f"unknown key; valid keys: {list(_SECTIONS['environment'])}")
     env_name = env.get("name")
-    if not isinstance(env_name, str) or not (env_name.isidentifier() or _IMPORT.match(env_name)):
-        raise loc.error(("environment",), "name", "must be a heron.demo_envs factory name "
-                        f"({_demo_env_names()}) or an import path \"package.module:factory\"; "
-                        f"got {env_name!r}")
+    if not isinstance(env_name, str) or not (_ENV_ID.match(env_name) or _IMPORT.match(env_name)):
+        raise loc.error(("environment",), "name", "must be a registered environment id "
+                        f"({_env_ids()}) or \"module:name\" of a module you import "
+                        f"(heron run --import MODULE); got {env_name!r}")
     env_kwargs = env.get("kwargs", {})
     if not isinstance(env_kwargs, dict):
         raise loc.error(("environment",), "kwargs", f"must be a table; got {env_kwargs!r}")
@@ -215,19 +239,22 @@ def parse_spec_dict(data: dict, *, text: str = "", path: Optional[str] = None) -
         raise loc.error((), "timing", f"must be a table; got {timing!r}")
     scenarios = tuple(parse_timing(loc, timing))
     axes = tuple(scenarios[0].axes) if scenarios else ()
-    return StudySpec(name=name, seed=seed, n_episodes=n_episodes, horizon=horizon,
+    spec = StudySpec(name=name, seed=seed, n_episodes=n_episodes, horizon=horizon,
                      shard_size=shard_size, engine=engine, output=output, env_name=env_name,
                      env_kwargs=dict(env_kwargs), policies=policies, scenarios=scenarios,
                      axes=axes, source_text=text, source_path=path)
+    from heron.study.plan import check_names
+
+    check_names(spec, loc.error)
+    return spec
 
 
-def _demo_env_names() -> str:
-    """The factories of ``heron.demo_envs``, for error messages."""
-    try:
-        import heron.demo_envs as demo_envs
-    except Exception:  # noqa: BLE001 - only an error message depends on it
-        return "see heron.demo_envs"
-    return "one of " + ", ".join(repr(n) for n in sorted(getattr(demo_envs, "__all__", ())))
+def _env_ids() -> str:
+    """The registered env ids and aliases, for error messages."""
+    from heron.registry import list_envs
+
+    names = [n for s in list_envs() for n in (s.id, *s.aliases)]
+    return "one of " + ", ".join(repr(n) for n in names)
 
 
 def _parse_policy(loc, name, value, path) -> PolicySpec:
@@ -247,7 +274,7 @@ def _parse_policy(loc, name, value, path) -> PolicySpec:
         kind = ("npz" if value.endswith(".npz") else "import" if ":" in value else "builtin")
     else:
         raise loc.error(t, name, "must be a built-in policy name, a .npz weights file or an import"
-                                 f" path \"package.module:object\"; got {value!r}")
+                                 f" path \"module:object\" (of a module you import); got {value!r}")
     if not isinstance(ref, str):
         raise loc.error(t, name, f"must be a string; got {ref!r}")
     if kind == "npz":
@@ -265,8 +292,9 @@ def _parse_policy(loc, name, value, path) -> PolicySpec:
         names = _builtin_policy_names()
         if not ref.isidentifier() or (names is not None and ref not in names):
             choices = sorted(names) if names is not None else "heron.batch.policies names"
-            raise loc.error(t, name, f"unknown built-in policy {ref!r}; valid choices: {choices}, "
-                                     "a .npz weights file or \"package.module:object\"")
+            raise loc.error(t, name, f"unknown policy name {ref!r}; registered: {choices}; or a "
+                                     ".npz weights file, or \"module:object\" of a module you "
+                                     "import (heron run --import MODULE)")
     return PolicySpec(name, kind, ref)
 
 
@@ -276,9 +304,6 @@ def _builtin_policy_names():
         from heron.batch import policies
     except ImportError:
         return None
-    for attr in ("names", "available", "list_policies"):
-        fn = getattr(policies, attr, None)
-        if callable(fn):
-            return set(fn())
-    registry = getattr(policies, "REGISTRY", None) or getattr(policies, "BUILTIN", None)
-    return set(registry) if registry else None
+    from heron.registry import plugin_policy_names
+
+    return set(policies.available()) | set(plugin_policy_names())

@@ -212,3 +212,21 @@ def test_infinite_action_bounds():
     agents = [AgentSpec("heater_1", act_low=0.0, act_high=np.inf),
               AgentSpec("heater_2", act_low=0.0, act_high=1.0)]
     expect(rooms(agents=agents), "agent 'heater_1' has non-finite action bounds", "act_high")
+
+
+def test_a_wrong_closed_form_reward_integral_is_caught():
+    from heron.demo_envs import battery_fleet
+
+    env = battery_fleet(2)
+
+    @njit
+    def half_integral(st, e, p, agent, dt):      # off by a factor of two
+        return -0.5 * abs(p.target - st[e, agent].soc) * dt
+
+    funcs = dict(env.functions, reward_integral=half_integral)
+    bad = BatchEnv(name="battery_wrong_integral", agents=env.agents,
+                   state_dtype=env.state_dtype, n_units=env.n_units,
+                   env_params={n: env.env_params[n][0] for n in env.env_params.dtype.names},
+                   functions=funcs, metrics=env.metrics, dt=env.dt, horizon=env.horizon)
+    expect(bad, "reward_integral(st, e=0, p, agent=0, dt=1) for agent 'battery_1' returned",
+           "must be the exact integral of reward")

@@ -11,7 +11,8 @@ from heron.scheduling import JitterType, TickConfig
 CLASS = {"obs_sample": 0, "tick": 1, "delivery": 2, "effect": 3, "reward": 4, "disturbance": 5}
 
 timings = st.builds(
-    lambda ti, o, a, m, jt, jr: TickConfig.with_jitter(ti, o, a, m, jt, jr),
+    lambda ti, o, a, m, jt, jr: TickConfig.with_jitter(
+        ti, o, a, m, jt, 0.0 if jt == JitterType.NONE else jr),   # NONE refuses a ratio
     st.floats(0.2, 2.0), st.floats(0.0, 1.5), st.floats(0.0, 2.5), st.floats(0.0, 1.0),
     st.sampled_from(list(JitterType)), st.floats(0.0, 0.6),
 )

@@ -34,14 +34,17 @@ def test_initial_soc_comes_from_the_episode_stream():
 
 def test_physics_zero_order_hold_and_clipping():
     """Full charge (action 1): SOC rises 0.25/s from the first effect (tick 0 + 0.1 s act delay)
-    and saturates at 0.9; rewards are -|0.5 - soc| at t = 1, 2, ..."""
+    and saturates at 0.9; the return is the integral of -|0.5 - soc| over [0, 6] s."""
     spec = battery_fleet(1, horizon=6.0)
     env = spec.interactive_env(timing={"field": TickConfig.deterministic(1.0, 0.0, 0.1)},
                                policy=hold(1.0), seed=0, episode=0)
     s0 = env.soc[0]
     env.run()
-    expect = [min(s0 + 0.25 * (t - 0.1), 0.9) for t in range(1, 7)]
-    assert env.returns[0] == pytest.approx(-sum(abs(0.5 - x) for x in expect), abs=1e-12)
+    t = np.linspace(0.0, 6.0, 600_001)   # trapezoids: exact but for the cells holding a kink
+    soc = np.minimum(s0 + 0.25 * np.maximum(t - 0.1, 0.0), 0.9)
+    dev = np.abs(0.5 - soc)
+    expect = float(np.sum((dev[1:] + dev[:-1]) * 0.5 * np.diff(t)))
+    assert env.returns[0] == pytest.approx(-expect, abs=1e-9)
     assert env.soc[0] == pytest.approx(min(s0 + 0.25 * 5.9, 0.9))
     m = env.episode_metrics()["battery_1"]
     assert m["n_ticks"] == 7 and m["n_effects"] == 6  # the tick at 6 s lands after the horizon

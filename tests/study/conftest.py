@@ -1,34 +1,11 @@
 """Fixtures for the study tests: a small study on the stand-in engine (``fake_engine``)."""
 import os
-import textwrap
 
 import pytest
 
+from fake_engine import STUDY  # the study file template
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-STUDY = textwrap.dedent("""\
-    [study]
-    name = "small"
-    seed = 11
-    n_episodes = {n}
-    shard_size = {shard}
-    horizon = 20.0
-
-    [environment]
-    name = "fake_engine:make_env"
-
-    [policies]
-    a = "fake_engine:policy_a"
-    b = "fake_engine:policy_b"
-
-    [timing]
-    base = "w1"
-    presets = ["scada"]
-
-    [timing.grid]
-    act_delay = [0.0, 0.5]
-    jitter_ratio = [0.1, 0.4]
-    """)
 
 
 @pytest.fixture

@@ -1,14 +1,46 @@
 """A stand-in for ``heron.batch.evaluate`` with the same signature and output columns, used to
 test the study machinery independently of the engine. Episode ``e`` of seed ``s`` depends only on
 ``(s, e, agent)`` and the timing, like the real engine's counter-based streams. Its env
-(``make_env``) declares the metric columns ``METRICS`` (or ``make_env(metrics=[...])``); the
-results carry the engine's columns then one float64 column per metric, like the real engine."""
+(``make_env``, a real ``BatchEnv`` whose functions are never compiled) declares the metric columns
+``METRICS`` (or ``make_env(metrics=[...])``); the results carry the engine's columns then one
+float64 column per metric, like the real engine. Importing the module registers the env as
+``"FakeEnv-v0"`` (so ``"fake_engine:make_env"`` resolves too) and its policies are policy objects,
+as a user's module would."""
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+from numba import njit
+
+import heron
+from heron.batch.env import AgentSpec, BatchEnv
+from heron.batch.policies import BatchedPolicy
 
 N_AGENTS = 2
+#: a small study on this engine (``{n}`` episodes per cell, shards of ``{shard}``)
+STUDY = """\
+[study]
+name = "small"
+seed = 11
+n_episodes = {n}
+shard_size = {shard}
+horizon = 20.0
+
+[environment]
+name = "fake_engine:make_env"
+
+[policies]
+a = "fake_engine:policy_a"
+b = "fake_engine:policy_b"
+
+[timing]
+base = "w1"
+presets = ["scada"]
+
+[timing.grid]
+act_delay = [0.0, 0.5]
+jitter_ratio = [0.1, 0.4]
+"""
 CALLS = []
 METRICS = ("violation_s",)   # the stand-in env's metric columns (any names work)
 
@@ -48,16 +80,25 @@ def evaluate(env, policy, *, timing=None, n_episodes, seed, horizon=None, engine
                                                "events": 200 * n_episodes}, config={})
 
 
+@njit
+def _noop(*args):
+    return 0.0
+
+
 def make_env(metrics=METRICS, **kwargs):
-    return SimpleNamespace(kind="fake-env", kwargs=kwargs, metric_names=tuple(metrics))
+    """The stand-in env (``kwargs`` are recorded in ``env.params``); horizon 20 s, 1 s ticks."""
+    return BatchEnv(name="fake", params=dict(kwargs), agents=[AgentSpec(f"unit_{i + 1}")
+                                                              for i in range(N_AGENTS)],
+                    state_dtype={"x": "f8"}, functions={n: _noop for n in (
+                        "init", "observe", "effect", "advance", "reward")},
+                    metrics={m: _noop for m in metrics}, horizon=20.0)
 
 
-def policy_a(obs):
-    return obs
+heron.register("FakeEnv-v0", make_env)
 
-
-def policy_b(obs):
-    return -obs
+policy_a = BatchedPolicy(lambda obs: obs, name="policy_a")
+policy_b = BatchedPolicy(lambda obs: -obs, name="policy_b")
+not_a_policy = abs        # a plain callable: refused as a policy by study files
 
 
 FAIL_AFTER = {"n": None}
@@ -89,6 +130,11 @@ def evaluate_chunked(env, policy, *, n_episodes, progress=None, **kwargs):
         if progress is not None:
             progress(min(2, n_episodes - done))
     return evaluate(env, policy, n_episodes=n_episodes, **kwargs)
+
+
+def evaluate_broken(env, policy, **kwargs):
+    """An engine that fails in the worker."""
+    raise ValueError("broken engine")
 
 
 def evaluate_extra_column(env, policy, **kwargs):

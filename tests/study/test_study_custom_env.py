@@ -1,5 +1,7 @@
 """A study of a user's own batch env (``two_tanks_env``, not a shipped env) on the real engine:
-the dataset and the analysis carry exactly the metric columns that env declares."""
+the dataset and the analysis carry exactly the metric columns that env declares. The study names
+the env by the id its module registers; the module is imported on request (``imports=``), as
+``heron run --import two_tanks_env`` does."""
 import json
 
 import numpy as np
@@ -9,7 +11,7 @@ import pytest
 
 pytest.importorskip("heron.batch")
 
-import two_tanks_env  # noqa: E402
+import two_tanks_env  # noqa: E402,F401 - METRICS; run_study imports it again on request
 from heron.analysis import axis_columns, load, metric_columns, sensitivity, summarize  # noqa: E402
 from heron.study import parse_spec, run_study  # noqa: E402
 from heron.study.dataset import ENGINE_COLUMNS, Manifest, schema_metrics  # noqa: E402
@@ -23,7 +25,7 @@ shard_size = 4
 horizon = 10.0
 
 [environment]
-name = "two_tanks_env:make_env"
+name = "TwoTanks-v0"
 
 [policies]
 drain = "two_tanks_env:drain"
@@ -40,7 +42,8 @@ METRICS = list(two_tanks_env.METRICS)
 @pytest.fixture(scope="module")
 def tanks(tmp_path_factory):
     out = tmp_path_factory.mktemp("tanks") / "out"
-    run_study(parse_spec(TOML, path="tanks.toml"), str(out), executor="inline", quiet=True)
+    run_study(parse_spec(TOML, path="tanks.toml"), str(out), executor="inline", quiet=True,
+              imports=["two_tanks_env"])
     return out
 
 

@@ -1,4 +1,5 @@
 """The Parquet layer: schema, encodings, row groups, provenance, atomic writes, the manifest."""
+import hashlib
 import json
 
 import numpy as np
@@ -150,19 +151,32 @@ def test_shard_paths_are_hive_and_uri_encoded():
     assert p.endswith("part-0000000100-0000000050.parquet")
 
 
-def test_manifest_drops_torn_tail_and_checks_sizes(tmp_path):
+def test_manifest_reads_without_writing_and_checks_files(tmp_path):
     m = Manifest(str(tmp_path))
     m.start({"fingerprint": "f"})
     (tmp_path / "a.parquet").write_bytes(b"12345")
-    m.record_shard({"id": "s1", "file": "a.parquet", "bytes": 5})
+    sha = hashlib.sha256(b"12345").hexdigest()
+    m.record_shard({"id": "s1", "file": "a.parquet", "bytes": 5, "sha256": sha})
     m.record_shard({"id": "s2", "file": "b.parquet", "bytes": 5})
     with open(tmp_path / "manifest.jsonl", "a") as fh:
         fh.write('{"type": "shard", "id": "s3", "fi')
+    before = (tmp_path / "manifest.jsonl").read_bytes()
     m2 = Manifest(str(tmp_path))
-    assert set(m2.shards) == {"s1", "s2"}
-    assert m2.is_done("s1") and not m2.is_done("s2") and not m2.is_done("s3")
+    assert (tmp_path / "manifest.jsonl").read_bytes() == before      # a reader never writes
+    assert set(m2.shards) == {"s1", "s2"} and m2.damaged == [(4, "torn (no end of line)")]
+    assert m2.is_done("s1", checksum=True) and not m2.is_done("s2") and not m2.is_done("s3")
+    (tmp_path / "a.parquet").write_bytes(b"12346")        # same size, other bytes
+    assert Manifest(str(tmp_path)).is_done("s1") and not Manifest(str(tmp_path)).is_done(
+        "s1", checksum=True)
+    assert "checksum mismatch" in m2.verify(m2.shards["s1"])
     (tmp_path / "a.parquet").write_bytes(b"1234")        # truncated file: not done
     assert not Manifest(str(tmp_path)).is_done("s1")
-    m2.record_shard({"id": "s4", "file": "a.parquet", "bytes": 4})
+    m2.record_shard({"id": "s4", "file": "a.parquet", "bytes": 4})   # after the torn line
     lines = (tmp_path / "manifest.jsonl").read_text().splitlines()
-    assert [json.loads(x)["type"] for x in lines] == ["study", "shard", "shard", "shard"]
+    assert len(lines) == 5 and json.loads(lines[-1])["id"] == "s4"
+    m3 = Manifest(str(tmp_path))
+    assert set(m3.shards) == {"s1", "s2", "s4"} and [n for n, _ in m3.damaged] == [4]
+    m3.rewrite(keep={"s1", "s4"})                         # the writer's repair
+    lines = (tmp_path / "manifest.jsonl").read_text().splitlines()
+    assert [json.loads(x)["type"] for x in lines] == ["study", "shard", "shard"]
+    assert Manifest(str(tmp_path)).damaged == []

@@ -135,10 +135,14 @@ def test_warm_up_compiles_each_engine_piece_once_longest_first(tmp_path):
     from heron.study.shards import plan_shards, warm_jobs
 
     s = spec(20)
-    jobs = _warm_plan(plan_shards(s), s, str(tmp_path), "{}", 1, "heron.batch:evaluate")
+
+    def ctx(evaluator):
+        return dict(spec=s, out_dir=str(tmp_path), prov_json="{}", evaluator=evaluator,
+                    metrics=(), env=None, imports=())
+    jobs = _warm_plan(plan_shards(s), ctx("heron.batch:evaluate"), 1)
     assert [(job[0]["scenario"]["mode"], job[1]) for job in jobs] == [
         ("event", "kernel"), ("sync", "kernel"), ("event", "schedule")]
-    other = _warm_plan(plan_shards(s), s, str(tmp_path), "{}", 1, "fake_engine:evaluate")
+    other = _warm_plan(plan_shards(s), ctx("fake_engine:evaluate"), 1)
     assert [part for _, part in other] == [None, None]   # another evaluator: one episode each
     assert warm_jobs(other[0][0]) == [(other[0][0], None)]
 

@@ -13,6 +13,7 @@ import fake_engine
 from heron.analysis import load
 from heron.study import StudyConflictError, load_spec, run_study
 from heron.study.dataset import MANIFEST
+from heron.study.errors import StudyDataWarning
 from heron.study.shards import plan_shards
 
 FAKE = "fake_engine:evaluate"
@@ -146,7 +147,9 @@ def test_crash_leftovers_are_never_read(study_file, tmp_path):
     shard_file = out / last["file"]
     junk = shard_file.parent / ".part-0000000099-0000000005.parquet.123.tmp"
     junk.write_bytes(b"PAR1 partial garbage")
-    partial_view = load(out)                # the torn shard is not in the manifest: not read
+    with pytest.warns(StudyDataWarning, match=r"manifest.jsonl:\d+: damaged manifest line "
+                                              r"\(torn"):
+        partial_view = load(out)            # the torn shard is not in the manifest: not read
     assert len(partial_view) == 2 * 6 * 10 * 2 - 5 * 2
     r = run(path, out)
     assert r.shards_run == 1 and not junk.exists()
@@ -206,8 +209,15 @@ def test_unmanaged_data_dir_is_refused(study_file, tmp_path):
 
 
 def test_worker_errors_name_the_shard(study_file, tmp_path):
-    with pytest.raises(RuntimeError, match=r"shard a/sync/0\+5 failed: ValueError: cannot import"):
+    with pytest.raises(RuntimeError, match=r"shard a/sync/0\+5 failed: ValueError: broken engine"):
+        run(study_file(n=5, shard=5), tmp_path / "out", evaluator="fake_engine:evaluate_broken")
+
+
+def test_a_bad_evaluator_is_refused_before_any_shard(study_file, tmp_path):
+    with pytest.raises(ValueError, match=r"evaluator 'no_such_module:evaluate': cannot import "
+                                         r"module 'no_such_module'"):
         run(study_file(n=5, shard=5), tmp_path / "out", evaluator="no_such_module:evaluate")
+    assert not (tmp_path / "out").exists()
 
 
 class _Terminal:

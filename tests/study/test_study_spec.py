@@ -140,7 +140,8 @@ BAD = [
     ('p = "fake_engine:policy_a"', '"a b" = "simple"', r"policy names may use"),
     ('p = "fake_engine:policy_a"', 'sync = "simple"', r"policy names may use"),
     ('name = "battery_fleet"', 'name = "no such"', r"t\.toml:7: environment\.name: must be a "
-                                                   r"heron\.demo_envs factory"),
+                                                   r"registered environment id \(one of "
+                                                   r"'BatteryFleet-v0', 'battery_fleet'"),
     ('[environment]', '[enviroment]', r"enviroment: unknown section; valid sections"),
     ('seed = 3', 'seed = [3', r"t\.toml: not valid TOML"),
 ]

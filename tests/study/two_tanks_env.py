@@ -1,8 +1,12 @@
 """A small custom batch env for the study tests (not a shipped env): two tanks, each drained by
 its own valve agent, with two declared metrics, ``spill_s`` (seconds above the high level) and
-``energy`` (valve opening integrated over time). Named in study files by its import path
-``"two_tanks_env:make_env"``; ``"two_tanks_env:drain"`` is a compiled policy for it."""
+``energy`` (valve opening integrated over time). Importing the module registers the env as
+``"TwoTanks-v0"`` (the name study files use; the study runs with ``imports=["two_tanks_env"]``,
+what ``heron run --import two_tanks_env`` does); ``"two_tanks_env:drain"`` names its compiled
+policy."""
 from numba import njit
+
+import heron
 
 from heron.batch import AgentSpec, BatchEnv
 from heron.batch.policies import linear
@@ -68,6 +72,8 @@ def make_env(n_tanks=2, horizon=10.0):
         dt=1.0, horizon=horizon,
     )
 
+
+heron.register("TwoTanks-v0", make_env)
 
 #: open the valve in proportion to the level above 0.3
 drain = linear([[2.0]], [-0.6], clip=True)

@@ -13,8 +13,8 @@ an interval equals integrating a saturating integrator (closed form, exact).
 Agents: batteries ``0..n-1`` (field agents: observe their SOC, actuate), then an optional
 coordinator ``n`` (observes every SOC, actuates nothing, sends one setpoint per battery).
 
-Rewards (per reward-clock sample): battery ``-|target - soc|``; coordinator the mean of its
-batteries' rewards. Triggers: a battery whose observed SOC is outside ``[band_lo, band_hi]`` while
+Reward rates (per second; returns are their time integrals, exact: ``reward_integral``): battery
+``-|target - soc|``; coordinator the mean of its batteries' rates. Triggers: a battery whose observed SOC is outside ``[band_lo, band_hi]`` while
 armed raises an alarm to the coordinator (then disarms until it observes SOC back in the band).
 Disturbances (W2): battery ``floor(u * n)`` has its SOC shifted by ``U(-dist_size, dist_size)``.
 Metric ``time_outside_band``: seconds outside the band (the coordinator's: the sum over batteries).
@@ -99,7 +99,7 @@ def advance(st, e, p, dt):
 
 @njit(cache=True, inline="always")
 def reward(st, e, p, agent):
-    """Battery ``-|TARGET - soc|``; coordinator: mean over batteries."""
+    """Reward rate (per s): battery ``-|target - soc|``; coordinator: mean over batteries."""
     n = st.shape[1]
     tgt = p.target
     if agent < n:
@@ -107,6 +107,48 @@ def reward(st, e, p, agent):
     acc = 0.0
     for b in range(n):
         acc -= abs(tgt - st[e, b].soc)
+    return acc / n
+
+
+@njit(inline="always", cache=True)
+def _abs_linear(a, b, T):
+    """``integral over [0, T] of |a + b t| dt`` (exact; a sign change splits it in two)."""
+    end = a + b * T
+    if (a >= 0.0) == (end >= 0.0) or b == 0.0:
+        return 0.5 * (abs(a) + abs(end)) * T
+    t0 = -a / b
+    return 0.5 * (abs(a) * t0 + abs(end) * (T - t0))
+
+
+@njit(inline="always", cache=True)
+def _abs_deviation(s0, rate, dt, tgt, smin, smax):
+    """``integral over [0, dt] of |tgt - soc(t)| dt`` for ``soc(t) = clip(s0 + rate t, smin,
+    smax)`` (linear until it meets a bound, then held there)."""
+    t_lin = dt
+    bound = s0
+    if rate > 0.0 and s0 + rate * dt > smax:
+        t_lin = (smax - s0) / rate
+        bound = smax
+    elif rate < 0.0 and s0 + rate * dt < smin:
+        t_lin = (smin - s0) / rate
+        bound = smin
+    return _abs_linear(s0 - tgt, rate, t_lin) + abs(bound - tgt) * (dt - t_lin)
+
+
+@njit(cache=True, inline="always")
+def reward_integral(st, e, p, agent, dt):
+    """Exact integral of ``reward`` over the next ``dt`` seconds with actuators held (the SOC
+    is piecewise linear: ``advance``'s closed form)."""
+    n = st.shape[1]
+    k = p.power_scale * p.soc_rate
+    tgt = p.target
+    if agent < n:
+        r = st[e, agent]
+        return -_abs_deviation(r.soc, k * r.act, dt, tgt, p.soc_min, p.soc_max)
+    acc = 0.0
+    for b in range(n):
+        r = st[e, b]
+        acc -= _abs_deviation(r.soc, k * r.act, dt, tgt, p.soc_min, p.soc_max)
     return acc / n
 
 
@@ -155,7 +197,7 @@ def outside(st, e, p, agent):
 
 FUNCTIONS = {
     "init": init, "observe": observe, "effect": effect, "advance": advance, "reward": reward,
-    "trigger": trigger, "disturb": disturb,
+    "trigger": trigger, "disturb": disturb, "reward_integral": reward_integral,
 }
 """The env protocol functions by name (see ``heron.batch.env``)."""
 METRICS = {"time_outside_band": outside}

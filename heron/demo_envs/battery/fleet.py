@@ -10,8 +10,8 @@ Agents (registration order): ``battery_1 .. battery_n`` (class ``"field"``; obse
 (class ``"coordinator"``, only with ``coordinator=True``; observes every SOC; action = one SOC
 setpoint per battery in [0, 1], sent as messages; actuates nothing).
 
-Rewards: battery ``-|0.5 - soc|`` per reward sample (W1 and W2); coordinator: the mean of its
-batteries' rewards. With a coordinator, a battery whose observed SOC leaves the band
+Rewards: battery ``-|0.5 - soc|`` per second, integrated exactly over the episode (W1 and W2);
+coordinator: the mean of its batteries' rates. With a coordinator, a battery whose observed SOC leaves the band
 [0.15, 0.85] raises an alarm to the coordinator (its message delay), which ticks out of cycle when
 it arrives; Poisson disturbances (mean spacing ``disturbance_mean`` s, W2: 60 s) shift one random
 battery's SOC by U(-0.4, 0.4) (a load pulse). ``time_outside_band`` counts seconds with SOC outside [0.15, 0.85].
@@ -39,7 +39,7 @@ def battery_fleet(n_batteries: int = 2, coordinator: bool = False, *, horizon: f
     coordinator : bool
         Add a coordinator sending SOC setpoints (enables alarms and disturbances).
     horizon, dt : float
-        Default episode length and reward clock period (s).
+        Default episode length and reward clock period (s; the synchronous baseline's step).
     band : (float, float)
         SOC band for alarms and ``time_outside_band`` (within [0.1, 0.9]).
     init_range : (float, float)

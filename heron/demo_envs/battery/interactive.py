@@ -20,8 +20,9 @@ agents on the event-driven core (``heron.envs.base``), so the two engines are te
 * initial SOC, disturbance times, units and sizes are drawn from the counter-based streams of
   ``heron._fast.rng`` for ``(seed, episode)``, exactly as ``compiled.init``/``disturb`` and the
   kernel draw them; so ``reset(seed=s, options={"episode": e})`` gives the batch engine's episode.
-* rewards are sampled on the reward clock (``ENV_UPDATE`` at ``m * dt``, ``m = 1..``,
-  ``<= horizon``): battery ``-|target - soc|``, coordinator the mean over batteries.
+* returns are time integrals of the reward rate (battery ``-|target - soc|``, coordinator the
+  mean over batteries), exact under the SOC's closed form and accumulated where the physics is
+  integrated; the reward clock (``ENV_UPDATE`` at ``m * dt``) only paces ``step()``.
 * with a coordinator: a battery whose *observed* SOC is outside the band while armed raises an
   alarm to the coordinator (a message delayed by the battery's ``msg_delay`` sample of that tick,
   FIFO per link), then disarms until it observes its SOC back in the band. When an alarm arrives
@@ -123,7 +124,7 @@ class BatteryFleetEnv(PettingZooParallelEnv):
         self.act = [0.0] * n
         self.outside = [0.0] * n
         self.armed = [1] * n
-        self.returns = [0.0] * len(agents)
+        self.dev = [0.0] * n   # per battery: integral of |target - soc| (SOC x s)
         # lazy physics: time to integrate to, all batteries' / each battery's integration time
         self._t_target = self._t_all = 0.0
         self._tb = [0.0] * n
@@ -164,7 +165,7 @@ class BatteryFleetEnv(PettingZooParallelEnv):
             self.act[b] = 0.0
             self.outside[b] = 0.0
             self.armed[b] = 1
-        self.returns = [0.0] * len(self._agent_list)
+        self.dev = [0.0] * self.n
         self._ooc_pending = False
         self._ooc_count = 0
         self._ooc_obs = None
@@ -172,6 +173,7 @@ class BatteryFleetEnv(PettingZooParallelEnv):
         self._reward_m = 1
         self._t_target = self._t_all = 0.0
         self._tb = [0.0] * self.n
+        self.use_streams(self.seed, self.episode)  # the episode's timing: streams (seed, episode)
         self.reset_event_driven(0.0)
         self._t_target = self._t_all = t0 = self._t_start
         self._tb = [t0] * self.n
@@ -212,8 +214,36 @@ class BatteryFleetEnv(PettingZooParallelEnv):
             a = self.act[b] = float(action.item(0))
             self._hist[b].record(t, (self.soc[b], a))
 
+    @property
+    def returns(self) -> list:
+        """Per agent (registration order): the return so far, the time integral of the reward
+        rate (battery ``-|target - soc|``, coordinator the mean over batteries), as the batch
+        engine's ``reward_integral`` computes it."""
+        out = [-d for d in self.dev]
+        if self.coordinator is not None:
+            out.append(-sum(self.dev) / self.n)
+        return out
+
+    def _deviation(self, s0: float, rate: float, dt: float) -> float:
+        """Integral over ``dt`` s of ``|target - soc|`` from ``s0`` at ``rate`` (SOC per s),
+        SOC held at its bounds once it meets them (``compiled._abs_deviation``)."""
+        t_lin, bound = dt, s0
+        if rate > 0.0 and s0 + rate * dt > self._smax:
+            t_lin, bound = (self._smax - s0) / rate, self._smax
+        elif rate < 0.0 and s0 + rate * dt < self._smin:
+            t_lin, bound = (self._smin - s0) / rate, self._smin
+        a = s0 - self._target
+        end = a + rate * t_lin
+        if (a >= 0.0) == (end >= 0.0) or rate == 0.0:
+            lin = 0.5 * (abs(a) + abs(end)) * t_lin
+        else:
+            t0 = -a / rate
+            lin = 0.5 * (abs(a) * t0 + abs(end) * (t_lin - t0))
+        return lin + abs(bound - self._target) * (dt - t_lin)
+
     def _advance_unit(self, s0: float, a: float, dt: float):
-        """SOC and seconds outside the band after ``dt`` s from ``s0`` with actuator ``a``."""
+        """SOC, seconds outside the band and the integral of ``|target - soc|`` after ``dt`` s
+        from ``s0`` with actuator ``a``."""
         rate = self._k * a
         lo, hi = self._lo, self._hi
         if rate == 0.0:
@@ -229,7 +259,7 @@ class BatteryFleetEnv(PettingZooParallelEnv):
                 below = dt - min(max(t_lo, 0.0), dt)
             out = below + above
         s = s0 + rate * dt
-        return min(max(s, self._smin), self._smax), out
+        return min(max(s, self._smin), self._smax), out, self._deviation(s0, rate, dt)
 
     def advance_to(self, t: float) -> None:
         """Physics up to ``t`` (s), actuators held. Integration is lazy, per battery: it
@@ -248,16 +278,19 @@ class BatteryFleetEnv(PettingZooParallelEnv):
             if a == 0.0:  # the SOC holds (it always lies within [soc_min, soc_max])
                 if s0 < self._lo or s0 > self._hi:
                     self.outside[b] += dt
+                self.dev[b] += abs(self._target - s0) * dt
             else:
-                self.soc[b], out = self._advance_unit(s0, a, dt)
+                self.soc[b], out, dev = self._advance_unit(s0, a, dt)
                 self.outside[b] += out
+                self.dev[b] += dev
 
     def _sync(self) -> None:
         """Integrate every battery up to ``advance_to``'s latest ``t``."""
         t = self._t_target
         if t > self._t_all:
             self._t_all = t
-            tb, soc, act, outside = self._tb, self.soc, self.act, self.outside
+            tb, soc, act, outside, devs = self._tb, self.soc, self.act, self.outside, self.dev
+            tgt = self._target
             for b in range(self.n):
                 dt = t - tb[b]
                 if dt > 0.0:  # (_sync_unit inlined)
@@ -267,9 +300,11 @@ class BatteryFleetEnv(PettingZooParallelEnv):
                     if a == 0.0:
                         if s0 < self._lo or s0 > self._hi:
                             outside[b] += dt
+                        devs[b] += abs(tgt - s0) * dt
                     else:
-                        soc[b], out = self._advance_unit(s0, a, dt)
+                        soc[b], out, dev = self._advance_unit(s0, a, dt)
                         outside[b] += out
+                        devs[b] += dev
 
     def run_event_driven(self, t_end: float) -> int:
         n = super().run_event_driven(t_end)
@@ -301,16 +336,7 @@ class BatteryFleetEnv(PettingZooParallelEnv):
     def on_env_update(self, event):
         payload = event.payload
         self._sync()
-        if payload is None:  # a reward sample
-            soc, tgt, n = self.soc, self._target, self.n
-            rets = self.returns
-            for b in range(n):
-                rets[b] += -abs(tgt - soc[b])
-            if self.coordinator is not None:
-                acc = 0.0
-                for b in range(n):
-                    acc -= abs(tgt - soc[b])
-                rets[n] += acc / n
+        if payload is None:  # the reward clock: returns are integrals (``returns``); paces step()
             m = self._reward_m = self._reward_m + 1
             if m <= self.n_rewards:
                 self.scheduler.schedule(Event(m * self.dt, _ENV_UPDATE, None, None,
