@@ -1,8 +1,10 @@
 """Environment registry: ``heron.make(env_id, **kwargs)``, ``heron.register(env_id, entry_point)``,
 ``heron.list_envs()`` and ``heron.spec(env_id)``.
 
-An env id names a factory returning a ``heron.batch.BatchEnv`` (``"BatteryFleet-v0"``). Three kinds
-of registration, one mechanism:
+An env id names a factory returning a ``heron.batch.BatchEnv`` (``"BatteryFleet-v0"``), or a
+``heron.pettingzoo.PettingZooSpec`` (a plain PettingZoo ``ParallelEnv`` factory with its step
+``dt``; studies run it through ``heron.pettingzoo.evaluate``, ``docs/pettingzoo-timing.md``).
+Three kinds of registration, one mechanism:
 
 * **shipped** envs are registered below (``BatteryFleet-v0``, alias ``battery_fleet``);
 * **your code** calls ``heron.register("TwoRooms-v0", make_env)`` (a callable, or the string
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import sys
 import threading
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
@@ -69,24 +72,34 @@ class EnvSpec:
         return load_reference(ep) if isinstance(ep, str) else ep
 
     def make(self, **kwargs):
-        """Build the env: ``factory(**{**self.kwargs, **kwargs})``, checked to be a BatchEnv."""
+        """Build the env: ``factory(**{**self.kwargs, **kwargs})``, checked to be a BatchEnv (or
+        a PettingZooSpec)."""
         from heron.batch.env import BatchEnv
 
         factory = self.load()
         merged = {**self.kwargs, **kwargs}
-        if isinstance(factory, BatchEnv):
+        if isinstance(factory, BatchEnv) or is_pettingzoo_spec(factory):
             if merged:
-                raise TypeError(f"env {self.id!r} is a BatchEnv object, not a factory: it takes "
-                                f"no keyword arguments; got {sorted(merged)}")
+                raise TypeError(f"env {self.id!r} is a {type(factory).__name__} object, not a "
+                                f"factory: it takes no keyword arguments; got {sorted(merged)}")
             return factory
         if not callable(factory):
             raise TypeError(f"env {self.id!r}: its entry point {self.entry_point!r} is a "
                             f"{type(factory).__name__}; expected a factory returning a BatchEnv")
         env = factory(**merged)
-        if not isinstance(env, BatchEnv):
+        if not isinstance(env, BatchEnv) and not is_pettingzoo_spec(env):
             raise TypeError(f"env {self.id!r}: its factory {_describe(self.entry_point)} "
-                            f"returned a {type(env).__name__}; expected a heron.batch.BatchEnv")
+                            f"returned a {type(env).__name__}; expected a heron.batch.BatchEnv "
+                            "(or a heron.pettingzoo.PettingZooSpec)")
         return env
+
+
+def is_pettingzoo_spec(obj) -> bool:
+    """Whether ``obj`` is a ``heron.pettingzoo.PettingZooSpec`` (a PettingZoo env factory with its
+    step ``dt``; studies run it through ``heron.pettingzoo.evaluate``). Never imports: a spec
+    exists only once its module was imported."""
+    module = sys.modules.get("heron.pettingzoo.evaluate")
+    return module is not None and isinstance(obj, module.PettingZooSpec)
 
 
 _ENVS: dict = {}      # id -> EnvSpec
@@ -244,7 +257,8 @@ def spec(env_id: str) -> EnvSpec:
 
 def make(env_id: str, **kwargs):
     """Build the env registered as ``env_id`` with ``kwargs`` (over its registered defaults).
-    Returns a ``heron.batch.BatchEnv`` (anything else is refused with a TypeError)."""
+    Returns a ``heron.batch.BatchEnv`` or a ``heron.pettingzoo.PettingZooSpec`` (anything else is
+    refused with a TypeError)."""
     return spec(env_id).make(**kwargs)
 
 

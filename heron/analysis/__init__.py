@@ -1,6 +1,7 @@
 """Analysis of study results with pandas: ``load`` (partition pruning), ``summarize`` (mean, std,
 95 % bootstrap interval, interquartile mean, paired gap against the synchronous baseline; study
-rows or ``heron.batch.evaluate`` results), ``compare`` (the paired gap of two ``evaluate``
+rows or ``heron.batch.evaluate`` results; seeds as replicates: pooled two-level intervals and the
+between-seed spread, ``seed_summary`` per seed), ``compare`` (the paired gap of two ``evaluate``
 results, absolute and in percent, with intervals),
 ``sensitivity`` and ``interaction`` (degradation along one or two timing axes), ``staleness``,
 plots (``heron.analysis.plots``) and the report (``heron.analysis.report``).
@@ -11,7 +12,7 @@ from heron.analysis.load import axis_columns, dataset, load, metric_columns, pro
     scenarios
 from heron.analysis.compare import compare
 from heron.analysis.sensitivity import interaction, sensitivity
-from heron.analysis.summarize import episode_table, staleness, summarize
+from heron.analysis.summarize import episode_table, seed_summary, staleness, summarize
 
 
 def write_report(*args, **kwargs):
@@ -22,4 +23,5 @@ def write_report(*args, **kwargs):
 
 
 __all__ = ["axis_columns", "compare", "dataset", "episode_table", "interaction", "load",
-           "metric_columns", "provenance", "scenarios", "sensitivity", "staleness", "summarize", "write_report"]
+           "metric_columns", "provenance", "scenarios", "seed_summary", "sensitivity", "staleness",
+           "summarize", "write_report"]

@@ -22,7 +22,10 @@ episode. Both arguments may be ``EvaluationResult`` objects or their ``.episodes
   "gains 12.9 % [12.4, 13.4]", or "no clear difference" when the interval holds 0).
 
 Intervals: percentile bootstrap over the pairs (``heron.analysis.bootstrap``): the same
-resampled episodes give the intervals of both means and of both gaps.
+resampled episodes give the intervals of both means and of both gaps. Runs holding several seeds
+(e.g. ``pd.concat`` of ``evaluate`` runs with ``seed=1, 2, 3``) are replicates: the pairs are
+resampled at two levels (seeds, then episodes within seeds), and ``n_seeds``, ``seed_sd`` and
+``seed_gap_sd`` give the between-seed spread (NaN with one seed).
 
 ``as_study_frame`` turns evaluation results into the rows ``summarize`` reads (with ``policy``,
 ``scenario`` and ``mode`` columns), which is how ``summarize(result, baseline=sync)`` works.
@@ -33,12 +36,13 @@ import math
 
 import numpy as np
 
-from heron.analysis.bootstrap import paired_gap
+from heron.analysis.bootstrap import paired_gap, seed_spread
 
 #: The value columns of a ``compare`` table, after its ``by`` columns.
-COMPARE_COLUMNS = ("n_episodes", "mean", "ci_low", "ci_high", "baseline_mean", "baseline_ci_low",
-                   "baseline_ci_high", "gap_abs", "gap_abs_ci_low", "gap_abs_ci_high", "gap_pct",
-                   "gap_ci_low", "gap_ci_high", "verdict")
+COMPARE_COLUMNS = ("n_episodes", "n_seeds", "mean", "ci_low", "ci_high", "baseline_mean",
+                   "baseline_ci_low", "baseline_ci_high", "gap_abs", "gap_abs_ci_low",
+                   "gap_abs_ci_high", "gap_pct", "gap_ci_low", "gap_ci_high", "seed_sd",
+                   "seed_gap_sd", "verdict")
 STUDY_KEYS = ("policy", "scenario", "mode")
 MAX_LISTED = 5
 
@@ -284,8 +288,9 @@ def compare(result, baseline, *, by=None, n_boot: int = 1000, ci: float = 0.95, 
     column compared (default ``"return"``; any env metric column where higher is better).
 
     Returns a DataFrame with one row per group of ``by``: the ``by`` columns then
-    ``COMPARE_COLUMNS``: ``n_episodes`` (pairs), ``mean`` and ``baseline_mean`` with their
-    intervals, ``gap_abs`` and ``gap_pct`` (loss: positive = worse) with theirs, and
+    ``COMPARE_COLUMNS``: ``n_episodes`` (pairs), ``n_seeds``, ``mean`` and ``baseline_mean``
+    with their intervals, ``gap_abs`` and ``gap_pct`` (loss: positive = worse) with theirs,
+    the between-seed spread ``seed_sd`` and ``seed_gap_sd`` (NaN with one seed), and
     ``verdict`` (``gap_phrase``: "against synchronous" when ``baseline`` is a run of the
     synchronous engine, else "against baseline"). Raises ``ValueError`` naming the episodes that
     do not pair.
@@ -305,10 +310,13 @@ def compare(result, baseline, *, by=None, n_boot: int = 1000, ci: float = 0.95, 
     groups = pairs.groupby(by, sort=True, observed=True, dropna=False) if by else [((), pairs)]
     for key, g in groups:
         key = key if isinstance(key, tuple) else (key,)
-        stats = paired_gap(g["value"].to_numpy(np.float64), g["baseline"].to_numpy(np.float64),
-                           n_boot=n_boot, ci=ci, seed=seed, key=("compare", *map(str, key)))
+        x, base = g["value"].to_numpy(np.float64), g["baseline"].to_numpy(np.float64)
+        clusters = g["seed"].to_numpy()   # several seeds: two-level bootstrap
+        stats = paired_gap(x, base, n_boot=n_boot, ci=ci, seed=seed,
+                           key=("compare", *map(str, key)), clusters=clusters)
         row = dict(zip(by, key))
         row["n_episodes"] = len(g)
+        row.update(seed_spread(x, base, clusters))
         row.update(stats)
         row["verdict"] = gap_phrase(stats["gap_pct"], stats["gap_ci_low"], stats["gap_ci_high"],
                                     against=against, gap_abs=stats["gap_abs"],

@@ -3,6 +3,9 @@
 Writes into the study directory:
 
 * ``summary.csv``: ``summarize(load(DIR), by=("policy", "scenario"))`` plus staleness columns;
+  with several seeds its intervals pool them (two-level bootstrap: seeds, then episodes within
+  seeds) and ``n_seeds``, ``seed_sd`` and ``seed_gap_sd`` give the between-seed spread;
+* ``summary_by_seed.csv`` (studies of several seeds): the same per seed (``seed_summary``);
 * ``plots/scenarios.png``: every scenario, presets included, as the loss against synchronous
   and as the absolute mean return, with intervals;
 * ``plots/degradation_<axis>.png`` for every timing axis with several values;
@@ -11,7 +14,8 @@ Writes into the study directory:
 * ``plots/tick_pattern.png``: tick and effect times of representative scenarios (the tutorial's
   event plot) over ten ticks of the slowest agent;
 * ``report.md``: what was run (provenance), the table, where each policy breaks, where it does
-  better than synchronous (said as a gain, never as a negative loss), the plots.
+  better than synchronous (said as a gain, never as a negative loss), with several seeds how far
+  they agree (per-seed intervals and their spread), the plots.
 
 One sign convention: the loss against synchronous is positive when a scenario does worse; the
 text says "loses x %" or "gains x %" with the interval (``heron.analysis.compare.gap_phrase``).
@@ -28,9 +32,11 @@ from heron.analysis.plots import (
     axis_label, plot_degradation, plot_gap_heatmap, plot_scenarios, plot_tick_pattern, value_text,
 )
 from heron.analysis.sensitivity import interaction, sensitivity
-from heron.analysis.summarize import episode_table, summarize
+from heron.analysis.summarize import episode_table, seed_summary, summarize
 
 BREAK_PCT = 10.0  # a scenario "breaks" a policy when the whole gap interval lies above this
+MAX_SEED_ROWS = 300  # per-seed rows shown in report.md (all of them: summary_by_seed.csv)
+SEED_CSV = "summary_by_seed.csv"
 
 
 def _slug(text: str) -> str:
@@ -66,7 +72,7 @@ def compact_summary(summary, ci: float = 0.95):
 
     pct = f"{100 * ci:g}% CI"
     rows = summary.to_dict("records")
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "policy": summary["policy"], "scenario": summary["scenario"],
         "episodes": summary["n_episodes"],
         f"mean return [{pct}]": [f"{m:.3f} [{lo:.3f}, {hi:.3f}]" for m, lo, hi in
@@ -76,6 +82,23 @@ def compact_summary(summary, ci: float = 0.95):
         "obs staleness (s)": summary["obs_staleness_mean"].round(3),
         "act staleness (s)": summary["act_staleness_mean"].round(3),
     })
+    if "n_seeds" in summary.columns and summary["n_seeds"].max() > 1:
+        table.insert(3, "seeds", summary["n_seeds"])
+        table.insert(len(table.columns) - 2, "between seeds (sd)",
+                     [_spread_text(r) for r in rows])
+    return table
+
+
+def _spread_text(row) -> str:
+    """The between-seed spread of a summary row: sd of the per-seed mean returns and (scenario
+    rows) of the per-seed losses."""
+    if not row.get("n_seeds", 1) > 1:
+        return ""
+    text = f"mean {row['seed_sd']:.3f}"
+    gap = row.get("seed_gap_sd")
+    if not _is_baseline(row) and gap == gap:
+        text += f", loss {gap:.2f} pp"
+    return text
 
 
 def _tick_configs(spec: dict, classes) -> dict:
@@ -133,6 +156,14 @@ def write_report(out_dir, *, n_boot: int = 1000, seed: int = 0, t_end: float | N
                                   if col.name == "scenario" else col, ignore_index=True)
     csv_path = os.path.join(out_dir, "summary.csv")
     summary.to_csv(csv_path, index=False)
+    by_seed, seed_csv = None, os.path.join(out_dir, SEED_CSV)
+    if df["seed"].nunique() > 1:   # seeds as replicates: each seed's own intervals
+        by_seed = seed_summary(df, n_boot=n_boot, seed=seed)
+        by_seed = by_seed.sort_values(["policy", "scenario", "seed"], key=lambda col: col.map(
+            order) if col.name == "scenario" else col, ignore_index=True)
+        by_seed.to_csv(seed_csv, index=False)
+    elif os.path.exists(seed_csv):   # left by an earlier report of another study
+        os.unlink(seed_csv)
 
     plots_dir = os.path.join(out_dir, "plots")
     plots = []
@@ -171,9 +202,10 @@ def write_report(out_dir, *, n_boot: int = 1000, seed: int = 0, t_end: float | N
     report_path = os.path.join(out_dir, "report.md")
     with open(report_path, "w") as fh:
         fh.write(_markdown(spec, prov, summary, plots, out_dir, n_boot, warning,
-                           shares=episode_shares(df)))
+                           shares=episode_shares(df), by_seed=by_seed))
     return {"summary": summary, "summary_csv": csv_path, "report": report_path, "plots": plots,
-            "warning": warning}
+            "warning": warning, "summary_by_seed": by_seed,
+            "summary_by_seed_csv": seed_csv if by_seed is not None else None}
 
 
 def _verdicts(summary) -> list:
@@ -227,15 +259,57 @@ def _gains(summary, shares=None) -> list:
     return lines
 
 
-def _markdown(spec, prov, summary, plots, out_dir, n_boot, warning=None, shares=None) -> str:
+def _seed_lines(summary, by_seed) -> list:
+    """The "Between seeds" section: per (policy, scenario) the spread of the per-seed results,
+    then every seed's own row (up to ``MAX_SEED_ROWS``) next to the pooled one."""
+    import pandas as pd
+
+    seeds = sorted(by_seed["seed"].unique().tolist())
+    lines = [
+        "", "## Between seeds", "",
+        f"The study ran {len(seeds)} seeds ({', '.join(map(str, seeds))}), each an independent "
+        "replicate of every cell (its own random streams). The intervals above pool them: a "
+        "two-level bootstrap resamples the seeds, then the episodes within each seed, so they "
+        "widen when the seeds disagree. Below, the spread between the seeds: the standard "
+        "deviation of the per-seed mean returns and of the per-seed losses (percentage points), "
+        "and each seed's own result with its interval from its episodes alone "
+        f"(`{SEED_CSV}`).", "",
+    ]
+    spread = pd.DataFrame({
+        "policy": summary["policy"], "scenario": summary["scenario"],
+        "seeds": summary["n_seeds"],
+        "sd of per-seed mean return": summary["seed_sd"],
+        "sd of per-seed loss (pp)": [float("nan") if _is_baseline(r) else r["seed_gap_sd"]
+                                     for r in summary.to_dict("records")],
+        "pooled vs synchronous [95% CI]": ["(the baseline)" if _is_baseline(r) else
+                                           row_phrase(r, digits=2, against=None)
+                                           for r in summary.to_dict("records")],
+    })
+    lines += [markdown_table(spread), ""]
+    if len(by_seed) <= MAX_SEED_ROWS:
+        table = compact_summary(by_seed)
+        table.insert(2, "seed", by_seed["seed"].to_numpy())
+        lines += ["Per seed:", "", markdown_table(table.drop(
+            columns=["obs staleness (s)", "act staleness (s)"]))]
+    else:
+        lines += [f"Per seed: {len(by_seed):,} rows, in `{SEED_CSV}`."]
+    return lines
+
+
+def _markdown(spec, prov, summary, plots, out_dir, n_boot, warning=None, shares=None,
+              by_seed=None) -> str:
     env = spec["environment"]
+    seeds = spec.get("seeds") or [spec["seed"]]
+    seed_text = (f"seed {seeds[0]}" if len(seeds) == 1 else
+                 f"{len(seeds)} seeds ({', '.join(map(str, seeds))}) as replicates")
     lines = [
         f"# Study `{spec['name']}`", "",
         f"- environment: `{env['name']}` {json.dumps(env['kwargs'])}",
         "- policies: " + ", ".join(f"`{p['name']}` ({p['kind']} {p['ref']})"
                                    for p in spec["policies"]),
         f"- scenarios: {len(spec['scenarios'])} timing scenarios + the synchronous baseline; "
-        f"{spec['n_episodes']} episodes each, seed {spec['seed']}, horizon "
+        f"{spec['n_episodes']} episodes each{' per seed' if len(seeds) > 1 else ''}, "
+        f"{seed_text}, horizon "
         f"{spec['horizon'] if spec['horizon'] is not None else 'env default'} s",
         f"- heron {prov['heron_version']}, git {prov['git_revision'] or 'n/a'}, Python "
         f"{prov['python']}, study fingerprint `{prov['study']['fingerprint'][:12]}`",
@@ -247,7 +321,9 @@ def _markdown(spec, prov, summary, plots, out_dir, n_boot, warning=None, shares=
         "gained), with its interval; *no clear difference* when the interval holds 0. In "
         "`summary.csv` and the plots the same number is one signed loss (`gap_pct`, and "
         "`gap_abs` in return units): positive = worse, negative = better. Intervals: "
-        f"{n_boot}-resample percentile bootstrap at 95 %. Staleness in seconds.",
+        f"{n_boot}-resample percentile bootstrap at 95 %"
+        + ("" if len(seeds) == 1 else " (two-level: seeds, then episodes within seeds; see "
+           "*Between seeds*)") + ". Staleness in seconds.",
         "", "## Summary", "",
         markdown_table(compact_summary(summary)), "", "## Where it breaks", "",
     ]
@@ -263,6 +339,8 @@ def _markdown(spec, prov, summary, plots, out_dir, n_boot, warning=None, shares=
             "and on average that helped (the shares say in how many episodes). How returns "
             "accumulate between events (the same way in both modes) is set out in "
             "`docs/timing-model.md`."]
+    if by_seed is not None:
+        lines += _seed_lines(summary, by_seed)
     lines += ["", "## Plots", ""]
     for p in plots:
         rel = os.path.relpath(p, out_dir)

@@ -15,6 +15,14 @@ interval of the mean (``ci_low``, ``ci_high``), the interquartile mean ``iqm``, 
   ``gap_ci_high`` for ``gap_pct``, ``gap_abs_ci_low``/``gap_abs_ci_high``) come from resampling
   the *pairs* (``heron.analysis.bootstrap``).
 
+**Seeds as replicates.** Episodes are nested in seeds (a study's ``seeds = [...]``: each seed an
+independent replicate). A group holding several seeds gets a *pooled* interval from a two-level
+bootstrap (seeds resampled, then episodes within each seed: ``heron.analysis.bootstrap``), which
+widens when the seeds disagree, and the between-seed spread: ``n_seeds``, ``seed_sd`` (standard
+deviation of the per-seed mean returns) and ``seed_gap_sd`` (of the per-seed losses, percentage
+points; both NaN with one seed). ``seed_summary`` gives the per-seed rows (``by`` plus ``seed``,
+each with its own interval). With one seed every number is the one-level bootstrap's.
+
 Also: the per-episode means of observation and action staleness (s), and one column per metric
 the study's env declares (``heron.analysis.load.metric_columns``: each summed over the episode's
 agents, then averaged over the group's episodes). Bootstrap settings: ``n_boot`` resamples
@@ -24,14 +32,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from heron.analysis.bootstrap import iqm, mean_ci, paired_gap
+from heron.analysis.bootstrap import iqm, mean_ci, paired_gap, seed_spread
 from heron.analysis.load import axis_columns, metric_columns
 
 AGENT_KEYS = ("agent", "agent_index", "agent_class")
 #: The statistics of every summary row; the env's metric columns follow them (``summary_columns``).
-SUMMARY_COLUMNS = ("n_episodes", "mean", "std", "ci_low", "ci_high", "iqm", "baseline_mean",
-                   "gap_pct", "gap_ci_low", "gap_ci_high", "gap_abs", "gap_abs_ci_low",
-                   "gap_abs_ci_high", "obs_staleness_mean", "act_staleness_mean")
+SUMMARY_COLUMNS = ("n_episodes", "n_seeds", "mean", "std", "ci_low", "ci_high", "iqm",
+                   "baseline_mean", "gap_pct", "gap_ci_low", "gap_ci_high", "gap_abs",
+                   "gap_abs_ci_low", "gap_abs_ci_high", "seed_sd", "seed_gap_sd",
+                   "obs_staleness_mean", "act_staleness_mean")
 STALENESS = ("obs_staleness_mean", "act_staleness_mean")
 
 
@@ -120,18 +129,23 @@ def summarize(df, by=("policy", "scenario"), *, baseline=None, n_boot: int = 100
         # sensitivity and interaction tables repeat the summary table's intervals exactly
         cells = tuple(sorted(set(zip(g["policy"], g["scenario"]))))
         key = (cells, tuple(row[k] for k in by if k in AGENT_KEYS))
+        if "seed" in by:   # per-seed rows: each seed its own resamples
+            key = (*key, ("seed", int(row["seed"])))
+        clusters = g["seed"].to_numpy()   # episodes nested in seeds (two-level bootstrap)
         row["n_episodes"] = len(x)
         row["std"] = float(x.std(ddof=1)) if len(x) > 1 else float("nan")
         row["iqm"] = iqm(x)
+        row.update(seed_spread(x, b, clusters))
         if np.isnan(b).any():
-            lo, hi = mean_ci(x, n_boot=n_boot, ci=ci, seed=seed, key=key)
+            lo, hi = mean_ci(x, n_boot=n_boot, ci=ci, seed=seed, key=key, clusters=clusters)
             stats = dict(mean=float(x.mean()), ci_low=lo, ci_high=hi,
                          baseline_mean=float("nan"), gap_pct=float("nan"),
                          gap_ci_low=float("nan"), gap_ci_high=float("nan"),
                          gap_abs=float("nan"), gap_abs_ci_low=float("nan"),
                          gap_abs_ci_high=float("nan"))
         else:
-            stats = paired_gap(x, b, n_boot=n_boot, ci=ci, seed=seed, key=key)
+            stats = paired_gap(x, b, n_boot=n_boot, ci=ci, seed=seed, key=key,
+                               clusters=clusters)
         row.update(stats)
         for col in means:
             row[col] = float(g[col].mean())
@@ -144,6 +158,17 @@ def summarize(df, by=("policy", "scenario"), *, baseline=None, n_boot: int = 100
             info = df.drop_duplicates("scenario")[["scenario", *info_cols]]
             out = out.merge(info, on="scenario", how="left")
     return out
+
+
+def seed_summary(df, by=("policy", "scenario"), **summary_kw):
+    """Per-seed rows: ``summarize(df, by=(*by, "seed"))``, each seed's interval from its own
+    episodes (``summary_kw``: ``n_boot``, ``ci``, ``seed``, ``baseline``, ``metric``). Next to
+    ``summarize(df, by)``, whose rows pool the seeds (two-level bootstrap), it shows how far the
+    replicates agree."""
+    by = (by,) if isinstance(by, str) else tuple(by)
+    if "seed" in by:
+        raise ValueError(f"by={by!r} already holds 'seed'; seed_summary adds it")
+    return summarize(df, by=(*by, "seed"), **summary_kw)
 
 
 def staleness(df, by=("policy", "scenario")):

@@ -35,6 +35,7 @@ import time
 
 import numpy as np
 
+from heron.batch.policies import _as_real
 from heron.batch.schedule import ScheduledTickConfig
 from heron.core.policies import Policy
 
@@ -244,7 +245,7 @@ class PerObservationPolicy(Policy):
             obs = observation
         act = self._fn(obs)
         if type(act) is not _NDARRAY or act.dtype is not _F64 or act.ndim != 1:
-            act = np.array(act, dtype=np.float64).reshape(-1)
+            act = _as_real(act, self.policy.name).reshape(-1)
         if act.shape[0] != self.n_act:
             raise _bad_action(self.policy.name, self.spec, act[None], "shape",
                               self.episode.number)
@@ -265,10 +266,10 @@ class PerObservationPolicy(Policy):
                                   agent_id=np.array([self.spec.id]),
                                   episode=np.array([self.episode.number]),
                                   t=np.array([float(self.episode.clock())]), memory=mem)
-            out = np.asarray(pol(obs, ctx), dtype=np.float64)
+            out = _as_real(pol(obs, ctx), pol.name)
             self._mem[:pol.memory] = ctx.memory[0]
         else:
-            out = np.asarray(pol(obs), dtype=np.float64)
+            out = _as_real(pol(obs), pol.name)
         if out.ndim == 1 and self.n_act == 1 and out.shape[0] == 1:
             out = out[:, None]
         if out.shape != (1, self.n_act):

@@ -117,7 +117,7 @@ class BatchedPolicy:
 
     def __call__(self, obs: np.ndarray, ctx: DecisionContext = None) -> np.ndarray:
         if self.per_observation:
-            return np.stack([np.asarray(self.fn(o), dtype=float).reshape(-1) for o in obs])
+            return np.stack([_as_real(self.fn(o), self.name).reshape(-1) for o in obs])
         fn = self.fn
         if _is_torch_module(fn):
             import torch
@@ -126,8 +126,8 @@ class BatchedPolicy:
                 out = fn(torch.as_tensor(obs, dtype=torch.float32))
             return out.detach().cpu().numpy().astype(np.float64)
         if self.context:
-            return np.asarray(fn(obs, ctx), dtype=np.float64)
-        return np.asarray(fn(obs), dtype=np.float64)
+            return _as_real(fn(obs, ctx), self.name)
+        return _as_real(fn(obs), self.name)
 
     def to_config(self) -> dict:
         return {"name": self.name, "type": "python"}
@@ -324,6 +324,16 @@ def _wants_context(fn) -> bool:
     except (TypeError, ValueError):
         return False
     return any(n in ("ctx", "context") for n in params)
+
+
+def _as_real(value, name) -> np.ndarray:
+    """``value`` as a float array; complex actions are refused (their imaginary part would be
+    silently dropped)."""
+    arr = np.asarray(value)
+    if arr.dtype.kind == "c":
+        raise TypeError(f"policy {name!r} returned complex action(s) {arr.tolist()!r}: actions "
+                        "must be real numbers (the imaginary part would be lost)")
+    return np.asarray(arr, dtype=float)
 
 
 def as_policy(obj, what: str = "policy"):

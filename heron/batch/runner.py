@@ -323,14 +323,23 @@ def _python_round(plan: Plan, arrs, episode_start: int) -> None:
             r, g = rows[m], agents[m]
         if r.shape[0] == 0:
             continue
-        if pol.context:
-            ctx = DecisionContext(agent=g, agent_id=np.asarray(plan.env.agent_ids)[g],
-                                  episode=episode_start + r, t=acur["dec_t"][r, g],
-                                  memory=mem[r, g, :pol.memory])
-            out = pol(obs_b[r, g, :obs_dim], ctx)
-            mem[r, g, :pol.memory] = ctx.memory
-        else:
-            out = pol(obs_b[r, g, :obs_dim])
+        try:
+            if pol.context:
+                ctx = DecisionContext(agent=g, agent_id=np.asarray(plan.env.agent_ids)[g],
+                                      episode=episode_start + r, t=acur["dec_t"][r, g],
+                                      memory=mem[r, g, :pol.memory])
+                out = pol(obs_b[r, g, :obs_dim], ctx)
+                mem[r, g, :pol.memory] = ctx.memory
+            else:
+                out = pol(obs_b[r, g, :obs_dim])
+        except Exception as exc:  # name the policy, the agents and the episodes deciding
+            if hasattr(exc, "add_note"):
+                ids = sorted({plan.env.agent_ids[int(i)] for i in g})
+                eps = sorted({int(e) for e in episode_start + r})
+                exc.add_note(f"heron: raised by the policy {getattr(pol, 'name', pol)!r} "
+                             f"deciding for agent(s) {ids} in episode(s) "
+                             f"{eps if len(eps) <= 10 else eps[:10] + ['...']}")
+            raise
         out = _check_group(out, plan, members, r, g, episode_start)
         act_b[r, g, :act_dim] = out
 
@@ -339,6 +348,11 @@ def _check_group(out, plan: Plan, members: list, sel: np.ndarray, sel_agents: np
                  episode_start: int):
     """Validate a group's actions; errors name the agent and the episode."""
     a0 = plan.env.agents[members[0]]
+    if np.iscomplexobj(out):
+        raise TypeError(f"the policy of agent(s) {[plan.env.agent_ids[m] for m in members]} "
+                        f"returned complex actions in episode(s) starting at "
+                        f"{episode_start + int(sel.min())}: actions must be real numbers (the "
+                        "imaginary part would be lost)")
     out = np.asarray(out, dtype=np.float64)
     B = sel.shape[0]
     if out.ndim == 1 and a0.act_dim == 1 and out.shape[0] == B:

@@ -60,10 +60,14 @@ def resolve_timing(env: BatchEnv, timing=None) -> list:
 
 
 def timing_array(configs: list, t_start: float = 0.0) -> np.ndarray:
-    """The kernels' ``agent_timing_dt`` array for ``configs`` (first tick at ``t_start`` s)."""
+    """The kernels' ``agent_timing_dt`` array for ``configs`` (first tick at ``t_start`` s).
+    A tick interval below ``MIN_INTERVAL`` (1 ms) is floored here, as the interactive engine
+    floors every interval, jittered or not (jittered samples are floored by the kernels)."""
+    from heron._fast.jitter import MIN_INTERVAL
+
     arr = np.zeros(len(configs), dtype=agent_timing_dt)
     for i, tc in enumerate(configs):
-        arr[i]["tick_interval"] = tc.tick_interval
+        arr[i]["tick_interval"] = max(tc.tick_interval, MIN_INTERVAL)
         arr[i]["obs_delay"] = tc.obs_delay
         arr[i]["act_delay"] = tc.act_delay
         arr[i]["msg_delay"] = tc.msg_delay

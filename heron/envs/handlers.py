@@ -25,6 +25,8 @@ _NEG_INF = float("-inf")
 
 def _policy_name(policy) -> str:
     name = getattr(policy, "name", None)
+    if not isinstance(name, str):  # an adapter around a named policy (run_interactive's)
+        name = getattr(getattr(policy, "policy", None), "name", None)
     if not isinstance(name, str):
         name = getattr(policy, "__name__", None)
     if not isinstance(name, str):

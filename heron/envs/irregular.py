@@ -150,7 +150,8 @@ class IrregularEvents:
         """Queue the custom event ``name`` at ``t`` (s); its handler must be registered."""
         if name not in self._custom_handlers:
             raise KeyError(f"no handler for custom event {name!r}; register one with "
-                           f"env.on_custom({name!r}, handler). Known: {list(self._custom_handlers)}")
+                           f"env.on_custom({name!r}, handler). Known: "
+                           f"{list(self._custom_handlers)}")
         if payload is not None and not isinstance(payload, dict):
             raise TypeError(f"payload of a custom event must be a dict or None; got {payload!r}")
         data = {"name": name, **(payload or {})}
@@ -185,9 +186,8 @@ class IrregularEvents:
         if d is None:
             return
         prio = _CUSTOM.default_priority + len(self._registered) + schedule.stream
-        self.scheduler.schedule(Event(d.timestamp, _CUSTOM, None,
-                                      {"disturbance": d, "schedule": k, "token": self._episode_token},
-                                      prio))
+        payload = {"disturbance": d, "schedule": k, "token": self._episode_token}
+        self.scheduler.schedule(Event(d.timestamp, _CUSTOM, None, payload, prio))
 
     # -- alarms and out-of-cycle ticks ---------------------------------------------------------
     def _monitors_after_decision(self, aid, T: float, S: float, obs, agent, M) -> None:

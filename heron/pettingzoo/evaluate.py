@@ -54,7 +54,9 @@ EXECUTORS = ("inline", "process")
 class PettingZooSpec:
     """A PettingZoo env factory with its step length ``dt`` (s) and an optional default
     ``horizon`` (s) and ``initial_actions``: what ``evaluate`` (and a study) needs to know.
-    ``env_fn`` must be picklable for process pools."""
+    ``env_fn`` must be picklable for process pools. A factory registered with
+    ``heron.register`` that returns a spec makes the env a study env (``heron.study.pettingzoo``,
+    ``docs/pettingzoo-timing.md`` section 6)."""
 
     env_fn: Callable
     dt: float

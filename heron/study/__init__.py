@@ -1,5 +1,6 @@
-"""Robustness studies: a study file (TOML) -> a timing grid of scenarios x policies x episodes,
-run in shards on an executor and written as a hive-partitioned Parquet dataset with a manifest.
+"""Robustness studies: a study file (TOML) -> a timing grid of scenarios x policies x seeds x
+episodes, run in shards on an executor and written as a hive-partitioned Parquet dataset with a
+manifest.
 
 ``load_spec(path)`` validates a study file, ``run_study(spec, out_dir, executor=...)`` runs or
 resumes it (names resolve through ``heron.registry``; the output directory is locked; shards are

@@ -4,7 +4,8 @@ Layout of an output directory::
 
     OUT/study.toml                      the study file as given (or the demo's text)
     OUT/manifest.jsonl                  one JSON line per event: header, shards, "complete"
-    OUT/data/policy=P/scenario=S/part-<start>-<count>.parquet
+    OUT/data/policy=P/scenario=S/part-<start>-<count>.parquet          (a study of one seed)
+    OUT/data/policy=P/scenario=S/part-s<seed>-<start>-<count>.parquet  (several seeds)
 
 One row per (episode, agent): the engine's common columns (``ENGINE_COLUMNS``, the same as
 ``heron.batch.result.COLUMNS``: seeds are columns), then the env's declared metric columns
@@ -236,9 +237,12 @@ def partition_dir(policy: str, scenario: str) -> str:
                         f"scenario={quote(scenario, safe='')}")
 
 
-def shard_file(policy: str, scenario: str, start: int, count: int) -> str:
-    """Relative path of the file of a shard (episodes ``[start, start + count)``)."""
-    return os.path.join(partition_dir(policy, scenario), f"part-{start:010d}-{count:010d}.parquet")
+def shard_file(policy: str, scenario: str, start: int, count: int, seed=None) -> str:
+    """Relative path of the file of a shard (episodes ``[start, start + count)``; ``seed``: the
+    shard's seed, named in the file when the study has several, else None)."""
+    tag = "" if seed is None else f"s{int(seed)}-"
+    return os.path.join(partition_dir(policy, scenario),
+                        f"part-{tag}{start:010d}-{count:010d}.parquet")
 
 
 def _page_checksum_options() -> dict:

@@ -18,7 +18,7 @@ from heron.study.dataset import (
     DATA_DIR, FORMAT, MANIFEST, STUDY_COPY, Manifest, check_metric_names, remove_partials,
 )
 
-REPORT_OUTPUTS = ("summary.csv", "report.md", "plots")
+REPORT_OUTPUTS = ("summary.csv", "summary_by_seed.csv", "report.md", "plots")
 
 
 class StudyConflictError(RuntimeError):
@@ -114,6 +114,8 @@ def prepare_output(spec, out_dir: str, *, overwrite: bool = False, metrics=None)
     fingerprint = spec.fingerprint()
     header = {"format": FORMAT, "name": spec.name, "fingerprint": fingerprint,
               "n_episodes": spec.n_episodes, "seed": spec.seed, "metrics": metrics}
+    if spec.multi_seed:
+        header["seeds"] = list(spec.seeds)
     repaired = []
     if manifest.header_damaged and not overwrite:
         if not manifest.shards or _header_from_files(manifest, fingerprint):

@@ -25,8 +25,9 @@ from urllib.parse import quote
 NAME_MAX = 255
 BYTES_PER_CELL = 2.5            # on disk, per column and row (snappy; W1: 44 B/row, 18 columns)
 EVENTS_PER_TICK = 3.5           # engine events per agent tick (W1: 345 per 2 agents x 50 ticks)
-EVENTS_PER_SECOND = {"batch": 5e6, "sync": 5e6, "interactive": 1e5}   # per worker
-SHARD_FILE_BYTES = len("part-0000000000-0000000000.parquet")
+# per worker; "pettingzoo": steps, ticks and commands of the wrapper (heron.study.pettingzoo)
+EVENTS_PER_SECOND = {"batch": 5e6, "sync": 5e6, "interactive": 1e5, "pettingzoo": 1.5e5}
+SHARD_FILE_BYTES = len("part-0000000000-0000000000.parquet")   # a study of one seed
 
 
 class StudyTooLargeError(ValueError):
@@ -65,10 +66,17 @@ class Plan:
     shard_rows: int
     events_per_episode: float
     worst_scenario: str
+    seeds: int = 1
+
+    @property
+    def episodes_per_seed(self) -> int:
+        """Episodes of one cell and seed (the study's ``n_episodes``)."""
+        return self.episodes // max(self.cells * self.seeds, 1)
 
     def describe(self) -> str:
         """One line: ``plan: ... (estimates)``."""
-        return (f"plan: {self.cells:,} cells x {self.episodes // max(self.cells, 1):,} episodes = "
+        seeds = f" x {self.seeds:,} seeds" if self.seeds > 1 else ""
+        return (f"plan: {self.cells:,} cells{seeds} x {self.episodes_per_seed:,} episodes = "
                 f"{self.episodes:,} episodes in {self.shards:,} shard(s); {self.rows:,} rows, "
                 f"about {_bytes(self.bytes_est)}, about {_duration(self.seconds_est)} on "
                 f"{self.workers} worker(s)")
@@ -119,29 +127,37 @@ def _tick_of(env, agent, timing: dict) -> float:
 
 def size_plan(spec, env, workers: int = 1) -> Plan:
     """The plan of ``spec`` on ``env`` (a ``BatchEnv``) with ``workers`` in parallel; pure
-    arithmetic, instant for any size."""
+    arithmetic, instant for any size. A ``PettingZooSpec`` env is sized by
+    ``heron.study.pettingzoo.size_plan`` (events of its wrapper)."""
     from heron.study.dataset import study_columns
+    from heron.study.pettingzoo import is_pettingzoo
+
+    if is_pettingzoo(env):
+        from heron.study.pettingzoo import size_plan as pettingzoo_plan
+
+        return pettingzoo_plan(spec, env, workers)
 
     horizon = float(spec.horizon or env.horizon)
     n_agents = len(env.agents)
     scenarios = spec.all_scenarios()
     cells = len(spec.policies) * len(scenarios)
-    per_cell = -(-spec.n_episodes // spec.shard_size)
+    n_seeds = len(spec.seeds)   # every seed runs every cell n_episodes times
+    per_cell = n_seeds * -(-spec.n_episodes // spec.shard_size)
     columns = len(study_columns(spec.axes, getattr(env, "metric_names", ()))) + 2
     events, seconds, worst, worst_label = 0.0, 0.0, 0.0, ""
     for sc in scenarios:
         ev = EVENTS_PER_TICK * sum(horizon / _tick_of(env, a, sc.timing) for a in env.agents)
         engine = "sync" if sc.mode == "sync" else spec.engine
-        n = spec.n_episodes * len(spec.policies)
+        n = spec.n_episodes * n_seeds * len(spec.policies)
         events += ev * n
         seconds += ev * n / EVENTS_PER_SECOND[engine]
         if ev > worst:
             worst, worst_label = ev, sc.label
-    rows = cells * spec.n_episodes * n_agents
+    rows = cells * n_seeds * spec.n_episodes * n_agents
     workers = max(1, int(workers))
-    return Plan(spec.name, cells, cells * per_cell, cells * spec.n_episodes, rows, columns,
-                rows * columns * BYTES_PER_CELL, events, seconds / workers, workers,
-                min(spec.shard_size, spec.n_episodes) * n_agents, worst, worst_label)
+    return Plan(spec.name, cells, cells * per_cell, cells * n_seeds * spec.n_episodes, rows,
+                columns, rows * columns * BYTES_PER_CELL, events, seconds / workers, workers,
+                min(spec.shard_size, spec.n_episodes) * n_agents, worst, worst_label, n_seeds)
 
 
 def _free_bytes(path: str):
@@ -164,8 +180,8 @@ def check_plan(plan: Plan, limits: Limits = Limits(), *, allow_large: bool = Fal
     hard, soft = [], []
     if plan.shards > limits.shards:
         hard.append(f"{plan.shards:,} shards (limit {limits.shards:,}; raise shard_size)")
-    if plan.episodes // max(plan.cells, 1) > limits.episode_index:
-        hard.append(f"episode indices up to {plan.episodes // plan.cells:,} (limit "
+    if plan.episodes_per_seed > limits.episode_index:
+        hard.append(f"episode indices up to {plan.episodes_per_seed:,} (limit "
                     f"{limits.episode_index:,})")
     checks = [(plan.rows, limits.rows, "rows", lambda x: f"{x:,.0f}"),
               (plan.bytes_est, limits.bytes, "on disk", _bytes),
@@ -225,7 +241,8 @@ def check_paths(spec, out_dir: str) -> None:
         limit = 4096
     longest_p = max(component_bytes("policy", p.name) for p in spec.policies)
     longest_s = max(component_bytes("scenario", s.label) for s in spec.all_scenarios())
-    n = len(base.encode()) + len("/data///") + longest_p + longest_s + SHARD_FILE_BYTES
+    file_bytes = SHARD_FILE_BYTES + (len(f"s{max(spec.seeds)}-") if spec.multi_seed else 0)
+    n = len(base.encode()) + len("/data///") + longest_p + longest_s + file_bytes
     if n >= limit:
         raise ValueError(f"output directory {out_dir!r}: shard paths would be {n} bytes long; "
                          f"the system allows {limit}: choose a shorter output path")

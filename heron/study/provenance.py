@@ -59,6 +59,7 @@ def collect(spec) -> dict:
             "spec": spec.to_dict(),
         },
         "seed": spec.seed,
+        **({"seeds": list(spec.seeds)} if spec.multi_seed else {}),
         "heron_version": heron.__version__,
         "python": platform.python_version(),
         "packages": package_versions(),

@@ -8,6 +8,8 @@ name, a ``.npz`` weights file (read with ``allow_pickle=False``), or ``"module:o
 policy object (``CompiledPolicy``, ``BatchedPolicy``, an ``@njit`` function or a torch module) of
 a module *already imported*: the file's text never imports a module and never calls what it
 names. An env may also be named ``"module:attr"`` for a ``BatchEnv`` object of an imported module.
+An env that is a ``heron.pettingzoo.PettingZooSpec`` (a plain PettingZoo env) takes Python
+callable policies instead, under the stricter rules of ``heron.study.pettingzoo``.
 
 Importing code is the user's decision: ``import_user_module`` (``heron run --import MODULE`` or
 ``--import path/to/file.py``) imports a module whose ``heron.register(...)`` calls then make its
@@ -133,14 +135,15 @@ def env_task(name: str, kwargs: dict) -> dict:
         obj = _lookup(name, "environment")
         from heron.batch.env import BatchEnv
 
-        if not isinstance(obj, BatchEnv):
+        if not isinstance(obj, BatchEnv) and not registry.is_pettingzoo_spec(obj):
             raise StudyResolveError(
-                f"environment {name!r} is a {type(obj).__name__}, not a registered env factory "
-                f"or a BatchEnv; a study file never calls what it names: register the factory "
-                f"(heron.register(\"MyEnv-v0\", factory)) and name the id") from None
+                f"environment {name!r} is a {type(obj).__name__}, not a registered env factory, "
+                f"a BatchEnv or a PettingZooSpec; a study file never calls what it names: "
+                f"register the factory (heron.register(\"MyEnv-v0\", factory)) and name the "
+                f"id") from None
         if kwargs:
-            raise StudyResolveError(f"environment {name!r} is a BatchEnv object; it takes no "
-                                    f"kwargs; got {sorted(kwargs)}") from None
+            raise StudyResolveError(f"environment {name!r} is a {type(obj).__name__} object; it "
+                                    f"takes no kwargs; got {sorted(kwargs)}") from None
         return {"name": name, "kwargs": {}, "ref": name, "module": name.partition(":")[0]}
     ref = spec.reference
     return {"name": name, "kwargs": {**spec.kwargs, **kwargs}, "ref": ref,
@@ -162,17 +165,20 @@ def _env_cached(name: str, ref, kwargs_json: str):
                 "worker: register it in a module passed with --import (imports=), not in "
                 "__main__ or a lambda") from None
         obj = _lookup(ref, "environment")   # the driver resolved and checked this reference
-        env = obj if isinstance(obj, BatchEnv) else obj(**kwargs)
+        env = obj if isinstance(obj, BatchEnv) or registry.is_pettingzoo_spec(obj) \
+            else obj(**kwargs)
     else:
         env = spec.make(**kwargs)
-    if not isinstance(env, BatchEnv):
+    if not isinstance(env, BatchEnv) and not registry.is_pettingzoo_spec(env):
         raise StudyResolveError(f"environment {name!r}: its factory returned a "
-                                f"{type(env).__name__}; expected a heron.batch.BatchEnv")
+                                f"{type(env).__name__}; expected a heron.batch.BatchEnv (or a "
+                                "heron.pettingzoo.PettingZooSpec)")
     return env
 
 
 def resolve_env(task_env: dict):
-    """The env of a study from ``env_task(...)`` (cached per process); a ``BatchEnv``."""
+    """The env of a study from ``env_task(...)`` (cached per process); a ``BatchEnv`` or a
+    ``heron.pettingzoo.PettingZooSpec`` (``heron.study.pettingzoo``)."""
     try:
         return _env_cached(task_env["name"], task_env.get("ref"),
                            json.dumps(task_env["kwargs"], sort_keys=True))
@@ -232,9 +238,15 @@ def check_study(spec, user_imports=()) -> tuple:
     env = resolve_env(task)
     imports = [tuple(i) for i in user_imports]
     extra = [task.get("module")]
+    from heron.study import pettingzoo
+
+    if pettingzoo.is_pettingzoo(env):
+        pettingzoo.check(spec, env, imports)   # its own engine, policies and timing
+        task["kind"] = pettingzoo.KIND
     for p in spec.policies:
         try:
-            resolve_policy(p.to_dict())
+            if task.get("kind") != pettingzoo.KIND:
+                resolve_policy(p.to_dict())
         except StudyResolveError as exc:
             raise StudyResolveError(f"[policies] {p.name}: {exc}") from None
         if p.kind == "import":

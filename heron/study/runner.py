@@ -115,6 +115,7 @@ def run_study(spec, out_dir: Optional[str] = None, *, executor=None, scheduler=N
     from heron.study.spec import StudySpec, load_spec
 
     t_start = time.perf_counter()
+    user_imports = _imports(imports)   # first: a study file may name what they register
     if not isinstance(spec, StudySpec):
         spec = load_spec(spec)
     out_dir = out_dir or spec.output
@@ -122,7 +123,6 @@ def run_study(spec, out_dir: Optional[str] = None, *, executor=None, scheduler=N
         raise ValueError("out_dir is required: the study file names no [study] output")
     out_dir = os.path.abspath(os.fspath(out_dir))
     _evaluator(evaluator)
-    user_imports = _imports(imports)
     env, env_task, worker_imports = check_study(spec, user_imports)
     # the env's metric columns fix the dataset's schema: every shard writes them
     metrics = env_metric_names(env)

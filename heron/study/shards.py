@@ -1,22 +1,24 @@
 """Shards: the unit of work of a study, and the worker function that runs one.
 
-A *cell* is (policy, scenario); a *shard* is a cell and an episode range ``[start, start + count)``.
-``plan_shards(spec)`` lists them in a fixed order (per policy: the sync baseline, then the
-scenarios; ranges ascending). ``run_shard(task)`` runs in a worker (same process, a process pool or
-a Dask worker): it rebuilds the environment and the policy from plain data (registered names,
-object references, ``.npz`` paths; nothing is pickled but the task dict), calls
-``heron.batch.evaluate`` with
-``episode_start=start``, writes the shard's Parquet file atomically (the engine's columns, then
-the metric columns the env declares, ``task["metrics"]``) and returns a small summary dict with
-the file's size and SHA-256. Names resolve as in the driver (``heron.study.resolve``): the worker
-first imports the modules the driver hands it (``task["imports"]``), never a module a study file
-names. The
-engine's counter-based streams make episode ``e`` of seed ``s`` the same in any shard, so the
-dataset does not depend on the shard size or the executor.
+A *cell* is (policy, scenario); a *shard* is a cell, a seed and an episode range
+``[start, start + count)``. ``plan_shards(spec)`` lists them in a fixed order (per policy: the sync
+baseline, then the scenarios; per cell the study's seeds in order; ranges ascending). The shard's
+id and file name carry its seed when the study has several seeds (``seed=S/`` in the id,
+``part-s<seed>-...`` files); a one-seed study keeps the names it had before seeds were a list.
+
+``run_shard(task)`` runs in a worker (same process, a process pool or a Dask worker): it
+rebuilds the environment and the policy from plain data (registered names, object references,
+``.npz`` paths; nothing is pickled but the task dict), calls ``heron.batch.evaluate`` with
+``seed=<the shard's seed>, episode_start=start``, writes the shard's Parquet file atomically
+(the engine's columns, then the metric columns the env declares, ``task["metrics"]``) and returns
+a small summary dict with the file's size and SHA-256. Names resolve as in the driver
+(``heron.study.resolve``): the worker first imports the modules the driver hands it
+(``task["imports"]``), never a module a study file names. The engine's counter-based streams make
+episode ``e`` of seed ``s`` the same in any shard, so the dataset does not depend on the shard size
+or the executor.
 """
 from __future__ import annotations
 
-import importlib
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,6 +26,7 @@ from functools import lru_cache
 from heron.study.dataset import ENGINE_COLUMNS, dictionary_columns, env_metric_names, \
     episodes_to_table, shard_file, study_schema, write_shard
 from heron.study.grid import Scenario
+from heron.study.pettingzoo import is_pettingzoo
 from heron.study.resolve import import_modules, resolve_env, resolve_policy
 
 #: The function that runs episodes (``heron.batch.evaluate``'s signature); studies may name another.
@@ -32,20 +35,25 @@ DEFAULT_EVALUATOR = "heron.batch:evaluate"
 
 @dataclass(frozen=True)
 class Shard:
-    """Episodes ``[start, start + count)`` of one (policy, scenario) cell."""
+    """Episodes ``[start, start + count)`` of seed ``seed`` of one (policy, scenario) cell.
+    ``tag_seed``: the id and file name include the seed (studies of several seeds)."""
 
     policy: object      # PolicySpec
     scenario: Scenario
     start: int
     count: int
+    seed: int = 0
+    tag_seed: bool = False
 
     @property
     def id(self) -> str:
-        return f"{self.policy.name}/{self.scenario.label}/{self.start}+{self.count}"
+        seed = f"seed={self.seed}/" if self.tag_seed else ""
+        return f"{self.policy.name}/{self.scenario.label}/{seed}{self.start}+{self.count}"
 
     @property
     def file(self) -> str:
-        return shard_file(self.policy.name, self.scenario.label, self.start, self.count)
+        return shard_file(self.policy.name, self.scenario.label, self.start, self.count,
+                          seed=self.seed if self.tag_seed else None)
 
 
 def plan_shards(spec) -> list:
@@ -53,9 +61,10 @@ def plan_shards(spec) -> list:
     out = []
     for policy in spec.policies:
         for scenario in spec.all_scenarios():
-            for start in range(0, spec.n_episodes, spec.shard_size):
-                count = min(spec.shard_size, spec.n_episodes - start)
-                out.append(Shard(policy, scenario, start, count))
+            for seed in spec.seeds:
+                for start in range(0, spec.n_episodes, spec.shard_size):
+                    count = min(spec.shard_size, spec.n_episodes - start)
+                    out.append(Shard(policy, scenario, start, count, seed, spec.multi_seed))
     return out
 
 
@@ -71,7 +80,7 @@ def make_task(spec, shard: Shard, out_dir: str, provenance_json: str, threads,
         "id": shard.id, "file": shard.file, "out_dir": out_dir,
         "env_name": spec.env_name, "env": env, "imports": [list(i) for i in imports],
         "policy": shard.policy.to_dict(), "scenario": shard.scenario.to_dict(),
-        "start": shard.start, "count": shard.count, "seed": spec.seed, "horizon": spec.horizon,
+        "start": shard.start, "count": shard.count, "seed": shard.seed, "horizon": spec.horizon,
         "engine": spec.engine, "axes": list(spec.axes), "provenance": provenance_json,
         "threads": threads, "evaluator": evaluator, "metrics": list(metrics),
     }
@@ -80,24 +89,38 @@ def make_task(spec, shard: Shard, out_dir: str, provenance_json: str, threads,
 def import_object(path: str):
     """The object named by ``"package.module:attr.sub"`` (the evaluator: a command-line argument,
     never a study file's text)."""
-    module_name, _, attr = path.partition(":")
+    from heron.registry import load_reference
+
     try:
-        obj = importlib.import_module(module_name)
+        return load_reference(path)
     except ImportError as exc:
-        raise ValueError(f"cannot import module {module_name!r} (from {path!r}): {exc}") from None
-    for part in attr.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            raise ValueError(f"module {module_name!r} has no attribute {attr!r} "
-                             f"(from {path!r})") from None
-    return obj
+        raise ValueError(str(exc)) from None
 
 
 def _prepare(task: dict):
-    """``(env, policy)`` of ``task`` in this worker: the driver's imports first."""
+    """``(env, policy)`` of ``task`` in this worker: the driver's imports first. A PettingZoo
+    env's policy resolves by the rules of ``heron.study.pettingzoo``."""
     import_modules(task.get("imports"))
-    return resolve_env(task["env"]), resolve_policy(task["policy"])
+    env = resolve_env(task["env"])
+    if is_pettingzoo(env):
+        from heron.study.pettingzoo import resolve_policy as pettingzoo_policy
+
+        return env, pettingzoo_policy(task["policy"])
+    return env, resolve_policy(task["policy"])
+
+
+def _runner(task: dict, env) -> tuple:
+    """``(evaluate, timing)`` of ``task`` on ``env``: the task's evaluator and the scenario's
+    timing; a ``PettingZooSpec`` env runs through ``heron.pettingzoo.evaluate`` (unless the run
+    names another evaluator) with the field timing of every agent (``heron.study.pettingzoo``)."""
+    evaluator = task.get("evaluator") or DEFAULT_EVALUATOR
+    if is_pettingzoo(env):
+        from heron.study import pettingzoo
+
+        if evaluator == DEFAULT_EVALUATOR:
+            evaluator = pettingzoo.EVALUATOR
+        return import_object(evaluator), pettingzoo.timing(task["scenario"])
+    return import_object(evaluator), _timing(task["scenario"])
 
 
 def load_npz_policy(path: str):
@@ -126,7 +149,7 @@ def _timing(scenario: dict):
 
 
 def _check_episodes(columns, task: dict) -> None:
-    """The engine must return exactly episodes ``[start, start + count)`` of the study seed:
+    """The engine must return exactly episodes ``[start, start + count)`` of the shard's seed:
     a shard that silently ran other episodes would duplicate rows across shards."""
     import numpy as np
 
@@ -168,8 +191,10 @@ def _check_columns(columns, task: dict, metrics) -> None:
 def warm_jobs(task: dict) -> list:
     """The compile jobs of ``task``'s engine, as ``(task, part)`` pairs for ``warm_shard``: one
     per independent piece (``heron.batch.runner.COMPILE_PARTS``) with the default evaluator, so
-    a pool compiles them side by side; one whole-episode job (``part=None``) with another."""
-    if (task.get("evaluator") or DEFAULT_EVALUATOR) != DEFAULT_EVALUATOR:
+    a pool compiles them side by side; one whole-episode job (``part=None``) with another, or
+    for a PettingZoo env (its wrapper's schedule kernel)."""
+    if (task.get("evaluator") or DEFAULT_EVALUATOR) != DEFAULT_EVALUATOR \
+            or (task.get("env") or {}).get("kind") == "pettingzoo":
         return [(task, None)]
     from heron.batch.runner import COMPILE_PARTS
 
@@ -189,8 +214,8 @@ def warm_shard(task: dict, part=None) -> str:
         compile_kernels(env, policy, timing=_timing(scenario), horizon=task["horizon"],
                         engine=engine, parts=(part,))
         return engine
-    evaluate = import_object(task.get("evaluator") or DEFAULT_EVALUATOR)
-    evaluate(env, policy, timing=_timing(scenario), n_episodes=1, seed=task["seed"],
+    evaluate, timing = _runner(task, env)
+    evaluate(env, policy, timing=timing, n_episodes=1, seed=task["seed"],
              horizon=task["horizon"], engine=engine, threads=task["threads"],
              episode_start=task["start"])
     return engine
@@ -246,8 +271,8 @@ def run_shard(task: dict) -> dict:
     kernel_s, write_s, convert_s, counted, events}`` (seconds of wall time in the engine, in Arrow
     conversion + Parquet writing and in conversion alone; ``counted``: episodes already reported
     to the worker's counter)."""
-    evaluate = import_object(task.get("evaluator") or DEFAULT_EVALUATOR)
     env, policy = _prepare(task)
+    evaluate, timing = _runner(task, env)
     metrics = _metrics(task, env)
     scenario = task["scenario"]
     engine = shard_engine(task)
@@ -261,7 +286,7 @@ def run_shard(task: dict) -> dict:
     if _COUNTER is not None and _takes(evaluate, "progress"):
         extra["progress"], counted = _counting()
     t0 = time.perf_counter()
-    result = evaluate(env, policy, timing=_timing(scenario), n_episodes=task["count"],
+    result = evaluate(env, policy, timing=timing, n_episodes=task["count"],
                       seed=task["seed"], horizon=task["horizon"], engine=engine,
                       threads=task["threads"], episode_start=task["start"], **extra)
     t1 = time.perf_counter()

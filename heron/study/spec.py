@@ -12,7 +12,8 @@ your decision, on the command line: ``heron run --import mymodule study.toml`` (
     name = "plant-robustness"
     output = "heron-study-plant"     # default output directory (relative to the working dir)
     seed = 2026                      # the study seed: episode e of seed s is the same everywhere
-    n_episodes = 2000                # per cell (policy x scenario)
+    n_seeds = 3                      # optional: replicates 2026, 2027, 2028 (or seeds = [...])
+    n_episodes = 2000                # per cell (policy x scenario) and seed
     horizon = 50.0                   # seconds (optional: the environment's default)
     shard_size = 50000               # episodes per shard (optional)
     engine = "batch"                 # "batch" (default) or "interactive"
@@ -31,6 +32,13 @@ your decision, on the command line: ``heron run --import mymodule study.toml`` (
     [timing.grid]
     jitter_ratio = [0.0, 0.2, 0.4]
 
+Seeds as replicates: ``seed = N`` runs one replicate; ``seeds = [1, 2, 3]`` (instead of ``seed``)
+or ``n_seeds = 3`` (with ``seed`` as the first: seeds ``seed, seed + 1, ..., seed + n_seeds - 1``,
+each an independent set of random streams) run every cell ``n_episodes`` times per seed. The
+dataset's ``seed`` column tells them apart; the analysis nests episodes in seeds (per-seed and
+pooled intervals, the between-seed spread: ``heron.analysis.summarize``). ``seed = N`` and
+``n_seeds = 1`` are the same study as before seeds were a list (same fingerprint, same shards).
+
 The dataset's columns follow the environment: the engine's columns, then the metric columns the
 env declares (``BatchEnv.metrics``). ``examples/`` holds complete study files.
 
@@ -44,6 +52,7 @@ import hashlib
 import json
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Optional
 
@@ -56,8 +65,11 @@ _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 _IMPORT = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 _ENV_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+/-]*$")
 MAX_STUDY_BYTES = 1 << 24   # 16 MiB: a study file is a short text
+MAX_SEEDS = 10_000          # replicates of a study (each runs every cell n_episodes times)
+MAX_SEED = 2 ** 63 - 1      # seeds are int64 in the dataset (uint64 stream keys in the engine)
 _SECTIONS = {
-    "study": ("name", "output", "seed", "n_episodes", "horizon", "shard_size", "engine"),
+    "study": ("name", "output", "seed", "seeds", "n_seeds", "n_episodes", "horizon",
+              "shard_size", "engine"),
     "environment": ("name", "kwargs"),
     "policies": None,  # free keys: policy names
     "timing": None,    # validated in grid.py
@@ -78,7 +90,8 @@ class PolicySpec:
 
 @dataclass(frozen=True)
 class StudySpec:
-    """A validated study. Times in seconds; ``scenarios`` excludes the sync baseline."""
+    """A validated study. Times in seconds; ``scenarios`` excludes the sync baseline. ``seeds``:
+    the replicates (``(seed,)`` unless the study lists several); ``seed`` is the first."""
 
     name: str
     seed: int
@@ -94,6 +107,17 @@ class StudySpec:
     axes: tuple
     source_text: str = ""
     source_path: Optional[str] = None
+    seeds: tuple = ()
+
+    def __post_init__(self):
+        seeds = tuple(int(x) for x in self.seeds) if self.seeds else (int(self.seed),)
+        object.__setattr__(self, "seeds", seeds)
+        object.__setattr__(self, "seed", seeds[0])
+
+    @property
+    def multi_seed(self) -> bool:
+        """True when the study has several seeds (replicates): its shards name their seed."""
+        return len(self.seeds) > 1
 
     @property
     def baseline(self) -> Scenario:
@@ -105,14 +129,19 @@ class StudySpec:
         return [SYNC, *self.scenarios]
 
     def to_dict(self) -> dict:
-        """Everything that defines the results (not the output directory), JSON-ready."""
-        return {
+        """Everything that defines the results (not the output directory), JSON-ready. A study
+        of one seed has no ``seeds`` key (the document, so the fingerprint, of a ``seed = N``
+        study is what it was before studies took several seeds)."""
+        out = {
             "name": self.name, "seed": self.seed, "n_episodes": self.n_episodes,
             "horizon": self.horizon, "shard_size": self.shard_size, "engine": self.engine,
             "environment": {"name": self.env_name, "kwargs": self.env_kwargs},
             "policies": [p.to_dict() for p in self.policies],
             "scenarios": [s.to_dict() for s in self.scenarios], "axes": list(self.axes),
         }
+        if self.multi_seed:
+            out["seeds"] = list(self.seeds)
+        return out
 
     def fingerprint(self) -> str:
         """SHA-256 of ``to_dict()``: two specs with the same fingerprint give the same dataset."""
@@ -195,9 +224,7 @@ def parse_spec_dict(data: dict, *, text: str = "", path: Optional[str] = None) -
     output = study.get("output")
     if output is not None:
         _typed(loc, t, "output", output, (str,), "a directory path (string)")
-    seed = _typed(loc, t, "seed", study.get("seed", 0), (int,), "a non-negative integer")
-    if seed < 0:
-        raise loc.error(t, "seed", f"must be a non-negative integer; got {seed}")
+    seeds = _parse_seeds(loc, study)
     if "n_episodes" not in study:
         raise loc.error(t, None, "missing key n_episodes (episodes per policy and scenario)")
     n_episodes = _typed(loc, t, "n_episodes", study["n_episodes"], (int,), "a positive integer")
@@ -239,14 +266,55 @@ def parse_spec_dict(data: dict, *, text: str = "", path: Optional[str] = None) -
         raise loc.error((), "timing", f"must be a table; got {timing!r}")
     scenarios = tuple(parse_timing(loc, timing))
     axes = tuple(scenarios[0].axes) if scenarios else ()
-    spec = StudySpec(name=name, seed=seed, n_episodes=n_episodes, horizon=horizon,
+    spec = StudySpec(name=name, seed=seeds[0], n_episodes=n_episodes, horizon=horizon,
                      shard_size=shard_size, engine=engine, output=output, env_name=env_name,
                      env_kwargs=dict(env_kwargs), policies=policies, scenarios=scenarios,
-                     axes=axes, source_text=text, source_path=path)
+                     axes=axes, source_text=text, source_path=path, seeds=seeds)
     from heron.study.plan import check_names
 
     check_names(spec, loc.error)
     return spec
+
+
+def _seed_value(loc, key, value, what="a non-negative integer"):
+    t = ("study",)
+    _typed(loc, t, key, value, (int,), what)
+    if not 0 <= value <= MAX_SEED:
+        raise loc.error(t, key, f"must be {what} (0 .. 2**63 - 1); got {value}")
+    return value
+
+
+def _parse_seeds(loc, study: dict) -> tuple:
+    """The study's seeds from ``seed``, ``seeds`` or ``seed`` + ``n_seeds`` (see the module
+    docstring): a non-empty tuple of distinct non-negative ints."""
+    t = ("study",)
+    if "seeds" in study:
+        for other in ("seed", "n_seeds"):
+            if other in study:
+                raise loc.error(t, other, f"give either seeds = [...] or {other}, not both "
+                                          "(seeds lists every seed; seed + n_seeds derives them)")
+        values = study["seeds"]
+        if not isinstance(values, list) or not values:
+            raise loc.error(t, "seeds", f"must be a non-empty array of non-negative integers "
+                                        f"(e.g. seeds = [1, 2, 3]); got {values!r}")
+        if len(values) > MAX_SEEDS:
+            raise loc.error(t, "seeds", f"at most {MAX_SEEDS:,} seeds; got {len(values):,}")
+        seeds = tuple(_seed_value(loc, "seeds", v, "an array of non-negative integers")
+                      for v in values)
+        if len(set(seeds)) != len(seeds):
+            dup = sorted(x for x, k in Counter(seeds).items() if k > 1)
+            raise loc.error(t, "seeds", f"seeds must be distinct (a repeated seed repeats the "
+                                        f"same episodes); {dup} repeat")
+        return seeds
+    seed = _seed_value(loc, "seed", study.get("seed", 0))
+    n = study.get("n_seeds", 1)
+    _typed(loc, t, "n_seeds", n, (int,), "a positive integer (how many seeds)")
+    if not 1 <= n <= MAX_SEEDS:
+        raise loc.error(t, "n_seeds", f"must be between 1 and {MAX_SEEDS:,}; got {n}")
+    if seed + n - 1 > MAX_SEED:
+        raise loc.error(t, "n_seeds", f"seed {seed} + n_seeds {n} - 1 exceeds 2**63 - 1; use a "
+                                      "smaller seed")
+    return tuple(range(seed, seed + n))
 
 
 def _env_ids() -> str:

@@ -11,7 +11,7 @@ from heron.agents.field_agent import FieldAgent
 from heron.envs import irregular
 from heron.envs.adapters import PettingZooParallelEnv
 from heron.scheduling import (
-    ConditionMonitor, DisturbanceSchedule, EventType, JitterType, TickConfig,
+    ConditionMonitor, DisturbanceSchedule, JitterType, TickConfig,
 )
 
 
