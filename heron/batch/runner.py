@@ -219,10 +219,13 @@ def _run_kernel(plan: Plan, arrs, sched_parts, episode_start: int):
     p = env.kernel_params()
     if plan.engine == "batch":
         sched, n_ticks, offsets = sched_parts
+        # returns are integrals: the reward clock only marks instants in traces, so without a
+        # trace buffer its events (about 1 in 7 of W1's) would only split intervals
+        n_rewards = plan.n_rewards if trace.shape[1] > 0 else 0
         return plan.kernel(sched, n_ticks, offsets, plan.timing_arr, plan.info, plan.act_lo,
                            plan.act_hi, plan.pol_params, p, st, cur, acur, ring_v, ring_t, heap,
                            pop_b, obs_b, act_b, met, mem, trace, heads, plan.seed, episode_start,
-                           plan.horizon, env.dt, plan.n_rewards, 0.0, env.disturbance_mean)
+                           plan.horizon, env.dt, n_rewards, 0.0, env.disturbance_mean)
     n_steps = int(np.ceil(plan.horizon / env.dt - 1e-9))
     return plan.kernel(plan.stride, plan.info, plan.act_lo, plan.act_hi, plan.pol_params, p, st,
                        cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, met, mem, plan.seed,
