@@ -31,8 +31,10 @@ times are float64 seconds. Five functions are required, the rest have defaults:
 Returns are time integrals (``docs/timing-model.md``): between two events the engine adds
 ``reward_integral`` (or, without it, composite Simpson on ``reward`` evaluated on copies of the
 state advanced from the interval's start, doubling the number of panels until two estimates agree
-to ``REWARD_TOL`` x the interval's length, at most 512 panels) and then calls ``advance``. The
-reward clock ``dt`` only paces the synchronous baseline and the reward events of traces.
+to 1e-9 reward per second x the interval's length, at most 512 panels) and then calls
+``advance``. The reward clock ``dt`` only paces the synchronous baseline and marks instants in
+traces. Functions must touch only row ``e`` of ``st``: without ``reward_integral`` the rows after
+the chunk's episodes hold the integrator's scratch copies.
 
 ``metrics={"name": fn}`` declares extra result columns: ``fn(st, e, p, agent) -> float`` is
 evaluated for every agent when an episode ends (a per-episode metric simply ignores ``agent``;
