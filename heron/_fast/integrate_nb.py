@@ -37,11 +37,13 @@ def rates_at(st, e, p, tau, out):
 
 def accrue_simpson(st, e, p, acur, dt):
     m = acur.shape[1]
-    ends = np.empty(m)
-    tmp = np.empty(m)
-    odd = np.empty(m)
-    even = np.zeros(m)
-    est = np.empty(m)
+    buf = np.empty(5 * m)          # one allocation per interval for the five per-agent rows
+    ends = buf[:m]
+    tmp = buf[m:2 * m]
+    odd = buf[2 * m:3 * m]
+    even = buf[3 * m:4 * m]
+    est = buf[4 * m:]
+    even[:] = 0.0
     for i in range(m):
         ends[i] = env_reward(st, e, p, i)  # noqa: F821 (bound)
     rates_at(st, e, p, dt, tmp)

@@ -15,9 +15,10 @@ a globals dict in which those names are bound, and compiles the copies with ``nj
   (or with its first 2, 3 or 4 of those arguments); other kinds go to ``policy_nb.act_nb``.
 
 Each copy gets the qualified name ``<template>__<key>``; ``key`` must identify the function set
-(``BatchEnv.code_key`` fingerprints the code), so every version of an env has its own Numba cache
-entries, and an unchanged env loads its kernel from the cache. Kernels that call a user function
-another process could not import by module and name (``codegraph.importable``: a module run
+(``BatchEnv.code_key`` fingerprints the code; ``engine_fingerprint`` adds heron's own kernel
+sources), so every version of an env, and of heron's kernels, has its own Numba cache entries,
+and an unchanged env loads its kernel from the cache. Kernels that call a user function another
+process could not import by module and name (``codegraph.importable``: a module run
 by ``runpy`` under a name that is not importable, ``exec``'d code, functions nested in others) are compiled without the on-disk cache, since
 Numba's cache refers to functions that way. Results are memoised per ``(module, key)`` in the
 process.
@@ -69,6 +70,24 @@ def policy_function(user_policies: list):
     return _compile_source("policy_act", "\n".join(lines), glb)
 
 
+_ENGINE_FINGERPRINT: list = []
+
+
+def engine_fingerprint() -> str:
+    """12 hex digits of SHA-256 over the sources of ``heron._fast``'s kernel modules. Numba's
+    cache checks only the template's own file, so an edit to a module it inlines
+    (``integrate_nb``, ``policy_nb``, ...) must change the kernels' names too."""
+    if not _ENGINE_FINGERPRINT:
+        import hashlib
+        import pathlib
+
+        h = hashlib.sha256()
+        for path in sorted(pathlib.Path(__file__).parent.glob("*.py")):
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+        _ENGINE_FINGERPRINT.append(h.hexdigest()[:12])
+    return _ENGINE_FINGERPRINT[0]
+
+
 def accrue_function(env_globals: dict):
     """``env_accrue(st, e, p, acur, dt)`` adding every agent's reward over the next ``dt``
     seconds to its return (``heron._fast.integrate_nb``): the env's closed form when it has
@@ -96,6 +115,7 @@ def specialise(module, key: str, functions: dict, metrics=(), user_policies=()):
 
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
         raise ValueError(f"kernel key must be an identifier; got {key!r}")
+    key = f"{key}_{engine_fingerprint()}"
     memo_key = (module.__name__, key)
     if memo_key in _MEMO:
         return _MEMO[memo_key]

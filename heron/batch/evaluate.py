@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from heron.batch.arguments import check_run_args, int_arg, resolve_policies
 from heron.batch.env import BatchEnv
 from heron.batch.result import ColumnBuffer, EvaluationResult, agent_names, chunk_columns

@@ -13,7 +13,9 @@ from heron._fast.dtypes import agent_timing_dt
 from heron.batch.env import BatchEnv
 
 
-def _as_tick_config(value, where: str):
+def as_tick_config(value, where: str, also: str = ""):
+    """``value`` as a ``TickConfig``: one already, or a dict of its fields; TypeError naming
+    ``where`` otherwise (``also``: other accepted forms, for the message)."""
     from heron.scheduling.tick_config import TickConfig
 
     if isinstance(value, TickConfig):
@@ -23,15 +25,16 @@ def _as_tick_config(value, where: str):
             return TickConfig(**value)
         except TypeError as exc:
             raise TypeError(f"{where}: bad TickConfig fields {sorted(value)}: {exc}") from None
-    raise TypeError(f"{where} must be a TickConfig or a dict of its fields; got "
-                    f"{type(value).__name__} {value!r}")
+    forms = f"a TickConfig, a dict of its fields {also}" if also else \
+        "a TickConfig or a dict of its fields"
+    raise TypeError(f"{where} must be {forms}; got {type(value).__name__} {value!r}")
 
 
 def _lookup(mapping: dict, agent, where: str):
     if agent.id in mapping:
-        return _as_tick_config(mapping[agent.id], f"{where}[{agent.id!r}]")
+        return as_tick_config(mapping[agent.id], f"{where}[{agent.id!r}]")
     if agent.agent_class in mapping:
-        return _as_tick_config(mapping[agent.agent_class], f"{where}[{agent.agent_class!r}]")
+        return as_tick_config(mapping[agent.agent_class], f"{where}[{agent.agent_class!r}]")
     return None
 
 

@@ -32,19 +32,15 @@ _GROWTH_LIMIT = 1 << 24
 
 
 def _as_config(value, where: str) -> TickConfig:
-    if isinstance(value, TickConfig):
-        return value
+    """A ``TickConfig`` from a config, a dict of its fields (``heron.batch.timing``'s rules) or
+    a preset name (its field-agent timing)."""
     if isinstance(value, str):
         from heron.scheduling.presets import preset
 
         return preset(value).tick_config(FIELD)
-    if isinstance(value, dict):
-        try:
-            return TickConfig(**value)
-        except TypeError as exc:
-            raise TypeError(f"{where}: bad TickConfig fields {sorted(value)}: {exc}") from None
-    raise TypeError(f"{where} must be a TickConfig, a dict of its fields or a preset name; got "
-                    f"{type(value).__name__} {value!r}")
+    from heron.batch.timing import as_tick_config
+
+    return as_tick_config(value, where, also="or a preset name")
 
 
 def resolve_timing(agent_ids, timing, dt: float) -> list:

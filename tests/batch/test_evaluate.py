@@ -8,7 +8,7 @@ import pytest
 from heron.batch import evaluate
 from heron.batch.result import COLUMNS
 from heron.demo_envs import battery_fleet
-from heron.scheduling import JitterType, TickConfig
+from heron.scheduling import TickConfig
 from heron.workloads import w1, w2
 
 W1 = w1()
