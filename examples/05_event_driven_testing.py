@@ -1,11 +1,13 @@
 """Tutorial 5 (event-driven testing), end to end, on heron.
 
-The tutorial's code (Steps 1-5) runs unmodified: same classes, same calls. Only the output is
-different: the two figures are saved as PNG files in ``--out`` (default ``examples/out/``)
-instead of being shown. The tutorial's own comparison gives a gap of 0.00 (a flat plot); the
-script says why, from the run (``explain_gap``). Then a variant (``offset_start_variant.py``,
-next to this file) starts the batteries away from the target (SOC 0.3 and 0.7) so that the gap
-between synchronous and event-driven execution is real, and explains it.
+The tutorial's code (Steps 1-4) runs unmodified: same classes, same calls; Step 5's calibrated
+configurations come from heron's presets (``heron.scheduling.presets``: one definition each,
+where the tutorial wrote dicts). Only the output is different: the two figures are saved as PNG
+files in ``--out`` (default ``examples/out/``) instead of being shown. The tutorial's own
+comparison gives a gap of 0.00 (a flat plot); the script says why, from the run
+(``explain_gap``). Then a variant (``offset_start_variant.py``, next to this file) starts the
+batteries away from the target (SOC 0.3 and 0.7) so that the gap between synchronous and
+event-driven execution is real, and explains it.
 
 Run:  python examples/05_event_driven_testing.py [--out DIR] [--steps N]
 """
@@ -391,28 +393,22 @@ def main(argv=None):
                     f'Tutorial: the batteries start at SOC {start} (target 0.5)', note=note)
     print(f"Saved {cmp_png}")
 
-    # Step 5: CPS-calibrated timing (the tutorial's dicts; heron's TickConfig accepts them) -----
-    scada_timing = {
-        'tick_interval': 60.0,     # SCADA polls every 60s
-        'obs_delay': 2.0,          # ~2s observation latency
-        'act_delay': 1.5,          # ~1.5s action latency
-        'jitter_type': 'GAUSSIAN', # Approximate LogNormal with Gaussian
-        'jitter_ratio': 0.4,       # 40% std (high variance for SCADA)
-    }
-    traffic_timing = {
-        'tick_interval': 0.1,      # 100ms update rate
-        'obs_delay': 0.05,         # 50ms sensor latency
-        'act_delay': 0.2,          # 200ms actuator delay
-        'jitter_type': 'UNIFORM',  # Uniform jitter
-        'jitter_ratio': 0.2,       # +/- 20%
-    }
+    # Step 5: CPS-calibrated timing: heron's presets, one definition each (`heron presets`) --
+    # The tutorial wrote these as dicts (SCADA with a Gaussian standing in for the log-normal
+    # latency it lacked). Presets apply at an env's nominal timing (`heron presets ENV`); here,
+    # without an env, at their reference timing: SCADA's 60 s poller is its coordinator, and a
+    # 100 ms NTCIP signal controller is its field agent.
+    from heron.scheduling.presets import preset
+
+    scada_timing = preset('scada').tick_config('coordinator')
+    traffic_timing = preset('ntcip').tick_config('field')
     print("\nCPS-Calibrated Timing Configurations:")
-    print(f"\nSCADA (IEEE 2030): tick={scada_timing['tick_interval']}s, "
-          f"obs_delay={scada_timing['obs_delay']}s")
-    print(f"Traffic (NTCIP 1202): tick={traffic_timing['tick_interval']}s, "
-          f"obs_delay={traffic_timing['obs_delay']}s")
+    print(f"\nSCADA (IEEE 2030): tick={scada_timing.tick_interval}s, "
+          f"obs_delay={scada_timing.obs_delay}s")
+    print(f"Traffic (NTCIP 1202): tick={traffic_timing.tick_interval}s, "
+          f"obs_delay={traffic_timing.obs_delay}s")
     for name, timing in (('SCADA', scada_timing), ('Traffic', traffic_timing)):
-        print(f"  as a heron TickConfig ({name}): {TickConfig(**timing)!r}")
+        print(f"  as a heron TickConfig ({name}): {timing!r}")
 
     # The variant: batteries start away from the target (examples/offset_start_variant.py)
     from offset_start_variant import explain_offset_start

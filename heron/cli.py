@@ -8,7 +8,12 @@ Subcommands::
               [--overwrite] [--quiet] [--report] [--evaluator MODULE:FUNCTION]
     heron report DIR [--n-boot N]              summary.csv, report.md and plots/ of a study
     heron envs                                 the registered environments (heron.make ids)
-    heron presets                              the calibrated timing presets
+    heron presets [ENV] [--import MODULE|FILE.py]... [--kwargs JSON]
+                                               the timing presets; with ENV: what each does to
+                                               each agent of that env, and its sync baseline
+    heron sensitivity STUDY.toml [--import MODULE|FILE.py]... [--out DIR] [--threads N]
+                                               Sobol indices of the loss to the timing factors
+                                               of the study's [sensitivity] section, and a plot
     heron bench [...]                          benchmarks (heron.bench.main)
 
 A study file is data: it never imports code. ``--import`` imports your module (a name, found in
@@ -80,6 +85,8 @@ def _report(out, n_boot: int, quiet: bool) -> dict:
     if result.get("warning"):
         print(f"warning: {result['warning']}", file=sys.stderr)
     if not quiet:
+        if result.get("baseline"):
+            print(f"synchronous baseline (sync rows): {result['baseline']}")
         _print_summary(result["summary"])
     print(f"summary table: {result['summary_csv']}")
     print(f"report:        {result['report']}")
@@ -148,8 +155,62 @@ def cmd_envs(args) -> int:
 def cmd_presets(args) -> int:
     from heron.scheduling.presets import PRESETS
 
-    for name in sorted(PRESETS):
-        print(PRESETS[name].describe())
+    if args.env is None:
+        for name in sorted(PRESETS):
+            print(PRESETS[name].describe())
+        print("\nPresets are applied to an env's nominal timing (its default_timing): `heron "
+              "presets ENV` shows each one on that env's agents (`heron envs` lists the ids).")
+        return 0
+    import json
+
+    from heron import registry
+    from heron.scheduling.preset_table import preset_table
+    from heron.study.resolve import import_user_module
+
+    for target in args.imports or ():
+        import_user_module(target)
+    try:
+        kwargs = json.loads(args.kwargs)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"--kwargs: expected a JSON object of the env factory's keyword "
+                         f"arguments (e.g. '{{\"coordinator\": true}}'); got {args.kwargs!r} "
+                         f"({exc})") from None
+    if not isinstance(kwargs, dict):
+        raise ValueError(f"--kwargs: expected a JSON object; got {args.kwargs!r}")
+    try:
+        env = registry.make(args.env, **kwargs)
+    except registry.UnknownEnvError as exc:
+        raise ValueError(f"ENV {args.env!r}: {exc}; an env of your module needs --import "
+                         f"MODULE|FILE.py") from None
+    print(preset_table(env, args.env))
+    return 0
+
+
+def cmd_sensitivity(args) -> int:
+    from heron.study.resolve import import_user_module
+    from heron.study.sensitivity_run import run_sensitivity
+
+    imports = [import_user_module(target) for target in args.imports or ()]
+    t0 = time.perf_counter()
+
+    def announce(policy):
+        if not args.quiet:
+            print(f"policy {policy!r}: running the Saltelli design (event-driven and "
+                  "synchronous episodes; a first run compiles the kernels)", flush=True)
+
+    res = run_sensitivity(args.study, args.out, imports=imports, threads=args.threads,
+                          on_policy=announce)
+    if not args.quiet:
+        cols = ["policy", "factor", "S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"]
+        print(res["indices"][cols].round(3).to_string(index=False))
+        for name, m in res["meta"]["policies"].items():
+            print(f"{name}: {m['n_points']:,} design points x {m['replicates']} episodes "
+                  f"(+ as many synchronous); mean loss {m['loss_mean']:.3g} "
+                  f"({m['loss_unit']}); episode noise {m['noise_share']:.3f} of the variance")
+    print(f"indices: {res['indices_path']}")
+    print(f"design:  {res['design_path']}")
+    print(f"plot:    {res['plot']}")
+    print(f"done in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
@@ -249,9 +310,33 @@ def build_parser() -> argparse.ArgumentParser:
     debug(envs)
     envs.set_defaults(func=cmd_envs)
 
-    presets = sub.add_parser("presets", help="list the calibrated timing presets")
+    presets = sub.add_parser("presets", help="list the timing presets; with ENV: what each does "
+                                             "to each agent of that env")
+    presets.add_argument("env", nargs="?", default=None, metavar="ENV",
+                         help="a registered env id (heron envs): show each preset on its agents")
+    presets.add_argument("--import", dest="imports", action="append", default=[],
+                         metavar="MODULE|FILE.py",
+                         help="import your module first (its heron.register calls name ENV)")
+    presets.add_argument("--kwargs", default="{}", metavar="JSON",
+                         help="keyword arguments of the env factory, a JSON object (default: {})")
     debug(presets)
     presets.set_defaults(func=cmd_presets)
+
+    sens = sub.add_parser("sensitivity", help="Sobol indices of the loss to timing factors (the "
+                                              "study file's [sensitivity] section) and a plot")
+    sens.add_argument("study", help="the study file (TOML) with a [sensitivity] section")
+    sens.add_argument("--import", dest="imports", action="append", default=[],
+                      metavar="MODULE|FILE.py",
+                      help="import your module first (its heron.register calls name the env)")
+    sens.add_argument("--out", default=None, help="output directory (default: [sensitivity] "
+                                                  "output, else the study's output + "
+                                                  "'-sensitivity')")
+    sens.add_argument("--threads", type=_bounded_int(MAX_WORKERS), default=None,
+                      help="threads over episodes (default: Numba's; results do not depend "
+                           "on it)")
+    sens.add_argument("--quiet", action="store_true", help="do not print the table")
+    debug(sens)
+    sens.set_defaults(func=cmd_sensitivity)
 
     bench = sub.add_parser("bench", help="run the benchmarks (heron.bench)", add_help=False)
     bench.add_argument("bench_args", nargs=argparse.REMAINDER)

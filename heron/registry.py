@@ -287,3 +287,12 @@ def plugin_policy_names() -> list:
 register("BatteryFleet-v0", "heron.demo_envs.battery:battery_fleet", aliases=("battery_fleet",),
          description="the tutorial's battery fleet (n_batteries, coordinator=False, horizon 50 s)",
          source="heron")
+register("Heating-v0", "heron.demo_envs.heating:heating_house", aliases=("heating_house",),
+         description="rooms with thermostats (n_rooms=2; coordinator, vent, floor, weather, "
+                     "disturbance_mean, jitter: heating_house's arguments), 60 s ticks, 6 h",
+         source="heron")
+register("TrafficCorridor-v0", "heron.demo_envs.traffic:traffic_corridor",
+         aliases=("traffic_corridor",),
+         description="signalised intersections along a corridor (n_intersections=4, "
+                     "coordinator=True), NTCIP timing: 100 ms controllers, 600 s",
+         source="heron")

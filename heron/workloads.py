@@ -117,3 +117,39 @@ def run_batch(workload: Workload, n_episodes: int, *, seed: int = 0, policy=None
     med = statistics.median(eps)
     best = min(runs, key=lambda r: abs(r["episodes_per_s"] - med))
     return dict(best, episodes_per_s_all=eps)
+
+
+def w1_mlp_policy(framework: str = "numpy", hidden: int = 32, seed: int = 0):
+    """A user's MLP policy for W1 as a Python policy: SOC -> ``hidden`` tanh units -> ``hidden``
+    tanh units -> action in [-1, 1] (tanh), fixed random weights (``seed``; they stand for a
+    trained network: what is measured is the cost of calling one). ``framework`` is
+    ``"numpy"`` (matrix products through BLAS) or ``"torch"`` (an ``nn.Module``, float32; needs
+    torch installed). For ``heron bench`` and the asv suite."""
+    import numpy as np
+
+    from heron.batch.policies import BatchedPolicy
+
+    rng = np.random.default_rng(seed)
+    shapes = [(1, hidden), (hidden, hidden), (hidden, 1)]
+    weights = [(rng.normal(0.0, 1.0 / np.sqrt(i), size=(i, o)), rng.normal(0.0, 0.1, size=o))
+               for i, o in shapes]
+    if framework == "numpy":
+        def mlp_numpy(obs):
+            h = obs[:, :1]
+            for w, b in weights:
+                h = np.tanh(h @ w + b)
+            return h
+
+        return BatchedPolicy(mlp_numpy, name="mlp_numpy")
+    if framework == "torch":
+        import torch
+
+        layers = []
+        for w, b in weights:
+            lin = torch.nn.Linear(*w.shape)
+            with torch.no_grad():
+                lin.weight.copy_(torch.as_tensor(w.T, dtype=torch.float32))
+                lin.bias.copy_(torch.as_tensor(b, dtype=torch.float32))
+            layers += [lin, torch.nn.Tanh()]
+        return BatchedPolicy(torch.nn.Sequential(*layers), name="mlp_torch")
+    raise ValueError(f"framework must be 'numpy' or 'torch'; got {framework!r}")

@@ -192,3 +192,38 @@ def test_through_evaluate_once_wired():
         pytest.skip("evaluate(engine='interactive') is not wired to run_interactive yet")
     assert via.stats["engine"] == "interactive"
     assert_same(run_interactive(env, "simple", **kw).arrays, via.arrays)
+
+
+def test_rule_policies_select_in_python_exactly_as_the_kernel():
+    """Threshold and step policies are pure selections on ``obs[0]``: the interactive adapter
+    selects in Python (``_act_rule``); values, clipping and errors equal the kernel's."""
+    from dataclasses import replace
+
+    from heron.batch.interactive import PerObservationPolicy, _Episode
+    from heron.batch.policies import step, threshold
+    from heron.protocols.base import Message
+
+    rules = [threshold(), threshold(0.3, 0.6, 2.0), replace(threshold(0.3, 0.6, 2.0), clip=True),
+             threshold(0.3, 0.6, float("nan")), step(0.2, 0.7, -0.5, 0.25, 0.9),
+             step(0.2, 0.7, 5.0, 0.0, -1.0), replace(step(0.2, 0.7, 5.0, 0.0, -1.0), clip=True)]
+    xs = [float("nan"), float("-inf"), 0.0, 0.2, 0.3, 0.45, np.nextafter(0.45, 1.0), 0.5, 0.55,
+          0.6, 0.7, 0.95, float("inf")]
+    for env in (w1_env(), w2_env()):
+        spec = env.agents[0]  # under W2's coordinator the setpoint is the last obs entry
+        for pol in rules:
+            fast = PerObservationPolicy(pol, spec, env.msg_init, _Episode())
+            kernel = PerObservationPolicy(pol, spec, env.msg_init, _Episode())
+            assert fast.act == fast._act_rule and fast.fixed_commands
+            assert all(not a.flags.writeable for a in fast.fixed_commands)
+            for x in xs:
+                obs = np.full(spec.obs_env_dim, x)
+                msg = Message("coordinator", spec.id, np.array([0.4]), 0.0)
+                for message in (None, msg):
+                    try:
+                        want = kernel._act_compiled(obs, message).copy()
+                    except ValueError as exc:
+                        with pytest.raises(ValueError) as got:
+                            fast.act(obs, message)
+                        assert str(got.value) == str(exc)
+                        continue
+                    np.testing.assert_array_equal(fast.act(obs, message), want)

@@ -51,6 +51,35 @@ class W1Batch:
     track_events_per_s.unit = "events/s"
 
 
+class W1PythonMLP:
+    """W1 with a user's MLP as a Python policy (``heron.workloads.w1_mlp_policy``: 1-32-32-1
+    tanh), NumPy and torch (skipped when torch is not installed), default settings and 1 vs 2
+    threads. heron limits BLAS/OpenMP/torch threads to one while Python policies decide."""
+
+    params = [["numpy", "torch"], [None, 1, 2]]
+    param_names = ["framework", "threads"]
+    n_episodes = 20_000
+    number = 1
+    repeat = (3, 5, 60.0)
+    warmup_time = 0.0
+    timeout = 600
+
+    def setup(self, framework, threads):
+        try:
+            self.policy = workloads.w1_mlp_policy(framework)
+        except ImportError as exc:
+            raise NotImplementedError(f"{framework} is not installed") from exc
+        self.w = workloads.w1()
+        self.kw = evaluate_kwargs(self.w, threads=threads)
+        warm_up(self.w, self.policy, self.n_episodes, threads=threads)
+
+    def track_episodes_per_s(self, framework, threads):
+        return rate(lambda: evaluate(self.w.env, self.policy, n_episodes=self.n_episodes,
+                                     **self.kw), self.n_episodes)
+
+    track_episodes_per_s.unit = "episodes/s"
+
+
 class W1EpisodeScaling:
     """Episodes/s of W1 (compiled policy) against the number of episodes, 1 and 2 threads."""
 

@@ -92,12 +92,14 @@ ERR_HEAP = -2        # the irregular-event heap overflowed
 ERR_NAN = -3         # a policy produced NaN
 ERR_RANGE = -4       # a policy produced an action outside the agent's range
 
-# Per-episode cursor of the resumable rollout kernels (simulation time ``t`` in s).
+# Per-episode cursor of the resumable rollout kernels (simulation time ``t`` in s). ``select``:
+# how the event-driven kernel picks the next regular event (``heron._fast.rollout_nb``): 0 by
+# agent count (what the runner leaves), 1 linear scan, 2 tournament tree (tests, benchmarks).
 episode_cursor_dt = np.dtype(
     [("t", "f8"), ("status", "i8"), ("reward_m", "i8"), ("heap_size", "i8"), ("heap_seq", "i8"),
      ("events", "i8"), ("dec_agent", "i8"), ("dec_kind", "i8"), ("dec_t", "f8"), ("dec_s", "f8"),
      ("err_code", "i8"), ("err_agent", "i8"), ("phase", "i8"), ("n_trace", "i8"),
-     ("n_pending", "i8"), ("err_index", "i8"), ("err_value", "f8")],
+     ("n_pending", "i8"), ("err_index", "i8"), ("err_value", "f8"), ("select", "i8")],
     align=True,
 )
 

@@ -17,6 +17,9 @@ Layout: ``sched`` is a 2-D array ``(n_episodes, offsets[-1])`` of ``schedule_tic
 or before the horizon; ``fill_schedule_nb`` then returns the agent's index + 1 in
 ``need_more[row]``; the caller grows that agent's capacity and regenerates (samples are pure
 functions, so the regenerated schedule extends the old one exactly).
+
+Per-episode timing: ``fill_schedule_table_nb`` takes a 2-D timing table ``(rows, agents)``
+instead of one record per agent; each row is filled as above with its own records.
 """
 from __future__ import annotations
 
@@ -191,6 +194,26 @@ def fill_schedule_nb(sch, n_ticks, need_more, lag, offsets, timing, seed, episod
         row = np.int64(r)
         fill_row_nb(sch, n_ticks, need_more, lag, offsets, timing, seed, row, episode_start + row,
                     horizon, t_start, full)
+    bad = 0
+    for row in range(n_rows):
+        if need_more[row] != 0:
+            bad += 1
+    return bad
+
+
+@njit(cache=True, parallel=True)
+def fill_schedule_table_nb(sch, n_ticks, need_more, lag, offsets, table, seed, episode_start,
+                           horizon, t_start, full):
+    """``fill_schedule_nb`` with one timing row per episode: ``table[row, i]`` is agent ``i``'s
+    ``agent_timing_dt`` record in episode ``episode_start + row`` (per-episode timing, e.g. a
+    sensitivity design). Row ``row`` is filled exactly as ``fill_schedule_nb`` fills it when
+    every agent's timing is ``table[row]``: samples stay pure functions of ``(seed, episode,
+    agent, quantity, k)`` and of that row's base values."""
+    n_rows = sch.shape[0]
+    for r in prange(n_rows):
+        row = np.int64(r)
+        fill_row_nb(sch, n_ticks, need_more, lag, offsets, table[row], seed, row,
+                    episode_start + row, horizon, t_start, full)
     bad = 0
     for row in range(n_rows):
         if need_more[row] != 0:

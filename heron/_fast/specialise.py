@@ -137,7 +137,8 @@ def specialise(module, key: str, functions: dict, metrics=(), user_policies=()):
         clone.__qualname__ = f"{f.__qualname__}__{key}"
         clone.__module__ = f.__module__
         clone.__doc__ = f.__doc__
-        glb[name] = njit(cache=cache, parallel=name in parallel_names,
+        # the entry releases the GIL: chunks with Python policies run in several threads
+        glb[name] = njit(cache=cache, parallel=name in parallel_names, nogil=name == module.ENTRY,
                          inline="always" if name in inline_names else "never")(clone)
     entry = glb[module.ENTRY]
     _MEMO[memo_key] = entry

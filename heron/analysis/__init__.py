@@ -3,7 +3,8 @@
 rows or ``heron.batch.evaluate`` results; seeds as replicates: pooled two-level intervals and the
 between-seed spread, ``seed_summary`` per seed), ``compare`` (the paired gap of two ``evaluate``
 results, absolute and in percent, with intervals),
-``sensitivity`` and ``interaction`` (degradation along one or two timing axes), ``staleness``,
+``sensitivity`` and ``interaction`` (degradation along one or two timing axes), ``run_sobol`` /
+``sobol_indices`` (Sobol indices of the loss over timing ``Factor`` distributions), ``staleness``,
 plots (``heron.analysis.plots``) and the report (``heron.analysis.report``).
 
 pandas, pyarrow and matplotlib are imported only when a function needs them.
@@ -12,6 +13,7 @@ from heron.analysis.load import axis_columns, dataset, load, metric_columns, pro
     scenarios
 from heron.analysis.compare import compare
 from heron.analysis.sensitivity import interaction, sensitivity
+from heron.analysis.sobol import Factor, run_sobol, sobol_indices
 from heron.analysis.summarize import episode_table, seed_summary, staleness, summarize
 
 
@@ -22,6 +24,6 @@ def write_report(*args, **kwargs):
     return _write_report(*args, **kwargs)
 
 
-__all__ = ["axis_columns", "compare", "dataset", "episode_table", "interaction", "load",
-           "metric_columns", "provenance", "scenarios", "seed_summary", "sensitivity", "staleness",
-           "summarize", "write_report"]
+__all__ = ["Factor", "axis_columns", "compare", "dataset", "episode_table", "interaction", "load",
+           "metric_columns", "provenance", "run_sobol", "scenarios", "seed_summary",
+           "sensitivity", "sobol_indices", "staleness", "summarize", "write_report"]

@@ -2,8 +2,8 @@
 
 Method: draw ``n_boot`` resamples of the ``n`` episodes with replacement (``rng.integers`` index
 matrices, ``chunk`` resamples at a time so memory stays below ~32 MB whatever ``n``), take the
-mean of each resample, and report the ``(1 - ci)/2`` and ``(1 + ci)/2`` percentiles of those
-means (the percentile interval). For a paired comparison the *same* indices resample the episode and its
+mean of each resample (``heron.analysis.resample_nb``: summed in index order), and report the
+``(1 - ci)/2`` and ``(1 + ci)/2`` percentiles of those means (the percentile interval). For a paired comparison the *same* indices resample the episode and its
 synchronous twin (same seed and episode: common random numbers), so the interval reflects the
 episode-by-episode gap rather than two independent spreads.
 
@@ -33,6 +33,8 @@ import zlib
 
 import numpy as np
 
+from heron.analysis.resample_nb import resample_means_nb
+
 MAX_CELLS = 4_000_000  # resample-matrix elements per chunk (int64 indices: 32 MB)
 
 
@@ -61,10 +63,10 @@ def _clusters(clusters, n: int):
 
 def _resample_clustered(arrays, n_boot, rng, order, starts, sizes) -> list:
     """Two-level resampling: seeds with replacement, then units within each drawn seed."""
-    arrays = [a[order] for a in arrays]
+    values = np.stack([a[order] for a in arrays])
     k, widest = len(sizes), int(sizes.max())
     equal = bool((sizes == widest).all())
-    out = [np.empty(n_boot) for _ in arrays]
+    out = np.empty((len(arrays), n_boot))
     chunk = max(1, min(n_boot, MAX_CELLS // (k * widest)))
     for lo in range(0, n_boot, chunk):
         hi = min(n_boot, lo + chunk)
@@ -72,15 +74,10 @@ def _resample_clustered(arrays, n_boot, rng, order, starts, sizes) -> list:
         size = sizes[pick]
         high = widest if equal else size[:, :, None]   # units within each drawn seed
         idx = starts[pick][:, :, None] + rng.integers(0, high, size=(hi - lo, k, widest))
-        if equal:
-            for a, o in zip(arrays, out):
-                o[lo:hi] = a[idx].mean(axis=(1, 2))
-        else:   # a drawn seed contributes its own number of units (the first size of widest)
-            keep = np.arange(widest) < size[:, :, None]
-            total = size.sum(axis=1)
-            for a, o in zip(arrays, out):
-                o[lo:hi] = np.where(keep, a[idx], 0.0).sum(axis=(1, 2)) / total
-    return out
+        if not equal:   # a drawn seed contributes its own number of units (the first size of
+            idx[np.arange(widest) >= size[:, :, None]] = -1    # widest): the rest is padding
+        resample_means_nb(values, idx.reshape(hi - lo, k * widest), out, lo)
+    return list(out)
 
 
 def resample_means(arrays, n_boot: int, rng: np.random.Generator, clusters=None) -> list:
@@ -98,14 +95,13 @@ def resample_means(arrays, n_boot: int, rng: np.random.Generator, clusters=None)
     grouped = _clusters(clusters, n)
     if grouped is not None:
         return _resample_clustered(arrays, n_boot, rng, *grouped)
-    out = [np.empty(n_boot) for _ in arrays]
+    values = np.stack(arrays)
+    out = np.empty((len(arrays), n_boot))
     chunk = max(1, min(n_boot, MAX_CELLS // n))
     for lo in range(0, n_boot, chunk):
         hi = min(n_boot, lo + chunk)
-        idx = rng.integers(0, n, size=(hi - lo, n))
-        for a, o in zip(arrays, out):
-            o[lo:hi] = a[idx].mean(axis=1)
-    return out
+        resample_means_nb(values, rng.integers(0, n, size=(hi - lo, n)), out, lo)
+    return list(out)
 
 
 def percentile_interval(samples, ci: float = 0.95):

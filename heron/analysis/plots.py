@@ -4,7 +4,8 @@
   panel per policy, one line per value of another varying axis, the bootstrap interval as a band.
 * ``plot_gap_heatmap``: the loss over two axes, values written in the cells; given a dict of
   grids, one facet per value of a third axis with a shared colour scale.
-* ``plot_scenarios``: every scenario of a study, presets included and marked, in two panels:
+* ``plot_scenarios``: the scenarios of a study (every one up to ``MAX_SCENARIO_ROWS`` grid
+  scenarios, then the largest and smallest losses), presets included and marked, in two panels:
   the loss against synchronous (with its interval) and the absolute mean return per episode
   (with its interval, the synchronous baseline as a reference line).
 * ``plot_tick_pattern``: the tutorial's event plot of agent ticks and of the instants actions take
@@ -241,6 +242,39 @@ def scenario_kinds(summary, axes=()) -> dict:
     return kinds
 
 
+MAX_SCENARIO_ROWS = 30   # scenarios one plot_scenarios figure shows (more are unreadable)
+
+
+def _readable_subset(summary, scen: list, kinds: dict):
+    """At most ``MAX_SCENARIO_ROWS`` scenarios: the baseline and the presets, then the grid
+    scenarios with the largest and the smallest loss (any policy), in their original order.
+    Returns ``(scenarios, note)``; ``note`` says what is shown, None when all are."""
+    if len(scen) <= MAX_SCENARIO_ROWS:
+        return scen, None
+    fixed = [s for s in scen if kinds.get(s) in ("sync", "preset")]
+    grid = [s for s in scen if s not in fixed]
+    room = max(2, MAX_SCENARIO_ROWS - len(fixed))
+    gap = summary.groupby("scenario")["gap_pct"]
+    worst = gap.max().reindex(grid).fillna(-np.inf).sort_values(ascending=False)
+    best = gap.min().reindex(grid).fillna(np.inf).sort_values()
+    keep = set(worst.index[:(room + 1) // 2]) | set(best.index[:room // 2])
+    chosen = [s for s in scen if s in fixed or s in keep]
+    note = (f"{len(chosen) - len(fixed)} of {len(grid)} grid scenarios: the largest and the "
+            f"smallest losses; every scenario is in summary.csv")
+    return chosen, note
+
+
+def _common_parts(labels: list):
+    """``(common, short)``: the ``key=value`` parts every label shares, and each label without
+    them (labels are ``a=1,b=2``; one label, or none shared, leaves them whole)."""
+    parts = {lab: str(lab).split(",") for lab in labels}
+    if len(parts) < 2:
+        return [], {}
+    common = [x for x in next(iter(parts.values())) if all(x in p for p in parts.values())]
+    short = {lab: ",".join(x for x in p if x not in common) or lab for lab, p in parts.items()}
+    return common, short
+
+
 def plot_scenarios(summary, path: str, *, kinds: dict | None = None, title: str | None = None,
                    order=None) -> str:
     """Every scenario of a ``summarize(df, by=("policy", "scenario"))`` table in two panels
@@ -253,13 +287,16 @@ def plot_scenarios(summary, path: str, *, kinds: dict | None = None, title: str 
     scen = list(order) if order is not None else list(dict.fromkeys(summary["scenario"]))
     scen = [s for s in scen if s in set(summary["scenario"])]
     scen = sorted(scen, key=lambda s: {"sync": 0, "grid": 1, "preset": 2}.get(kinds.get(s), 1))
+    scen, shown = _readable_subset(summary, scen, kinds)
     policies = sorted(summary["policy"].unique())
     n = len(scen)
+    common, short = _common_parts([s for s in scen if kinds.get(s) == "grid"])
     labels = []
     for s in scen:
         k = kinds.get(s)
         labels.append("synchronous (baseline)" if k == "sync" else
-                      f"{_wrap_label(s, 34)}\n(preset)" if k == "preset" else _wrap_label(s, 34))
+                      f"{_wrap_label(s, 34)}\n(preset)" if k == "preset" else
+                      _wrap_label(short.get(s, s), 34))
     lines = sum(lab.count("\n") + 1 for lab in labels)
     height = max(3.2, 0.24 * lines + 0.12 * n + 2.0)
     width = 13.0
@@ -312,24 +349,41 @@ def plot_scenarios(summary, path: str, *, kinds: dict | None = None, title: str 
         ax.grid(True, axis="x", alpha=0.3)
     if len(policies) > 1:
         ax_ret.legend(loc="best", fontsize=8)
-    text = title or "Every scenario against the synchronous baseline"
+    text = title or ("Every scenario against the synchronous baseline" if shown is None else
+                     "Scenarios against the synchronous baseline")
+    if shown is not None:
+        text += f" ({shown})"
     if any(kinds.get(s) == "preset" for s in scen):
         text += " (shaded rows: presets)"
-    fig.suptitle(_wrap(text, _title_width(width)), fontsize=12)
-    fig.tight_layout()
+    if common:
+        text += f"\nevery grid scenario: {', '.join(common)}"
+    text = _wrap(text, _title_width(width))
+    fig.suptitle(text, fontsize=12)
+    title_in = 0.25 * (text.count("\n") + 1) + 0.15      # inches the title takes
+    fig.tight_layout(rect=(0.0, 0.0, 1.0, 1.0 - title_in / height))
     return _save(fig, path)
 
 
 # ---------------------------------------------------------------------------------------------
 # Tick patterns
 # ---------------------------------------------------------------------------------------------
-def default_window(tick_configs, n_ticks: int = WINDOW_TICKS) -> float:
-    """``n_ticks`` ticks of the slowest agent (s): ``n_ticks`` times the largest base tick
-    interval among ``tick_configs`` (a dict of ``TickConfig`` or an iterable of them)."""
+MAX_FAST_TICKS = 600   # ticks of the fastest agent a tick-pattern window holds at most
+
+
+def default_window(tick_configs, n_ticks: int = WINDOW_TICKS,
+                   horizon: float | None = None) -> float:
+    """The tick-pattern window (s): ``n_ticks`` ticks of the slowest agent (the largest base
+    tick interval among ``tick_configs``, a dict of ``TickConfig`` or an iterable of them), but
+    at most ``MAX_FAST_TICKS`` ticks of the fastest (beyond that its ticks merge into one bar:
+    a 1 s field under a 600 s coordinator shows 600 s, not 6,000) and at most ``horizon`` s."""
     configs = list(tick_configs.values() if isinstance(tick_configs, dict) else tick_configs)
     if not configs:
         raise ValueError("no tick configs to plot")
-    return float(n_ticks * max(c.tick_interval for c in configs))
+    ticks = [c.tick_interval for c in configs]
+    window = min(n_ticks * max(ticks), MAX_FAST_TICKS * min(ticks))
+    if horizon is not None and horizon > 0:
+        window = min(window, float(horizon))
+    return float(window)
 
 
 def tick_pattern(tick_configs: dict, t_end: float | None = None) -> dict:
@@ -363,15 +417,17 @@ def tick_pattern(tick_configs: dict, t_end: float | None = None) -> dict:
 
 
 def plot_tick_pattern(tick_configs: dict, path: str, *, t_end: float | None = None,
-                      title: str | None = None) -> str:
+                      title: str | None = None, horizon: float | None = None) -> str:
     """The tutorial's tick-pattern event plot for ``{row label: TickConfig}``: ticks as bars,
     the instants actions take effect as triangles under them. The window (``t_end``, s) defaults
-    to ten ticks of the slowest agent (``default_window``), so a 60 s system shows as many ticks
-    as a 1 s one. Long row labels are wrapped; the title never is cut."""
+    to ten ticks of the slowest agent (``default_window``: no longer than the episode
+    ``horizon`` (s) nor 600 ticks of the fastest agent), so a 60 s system shows as many ticks as
+    a 1 s one. Long row labels are wrapped; the title never is cut."""
     from matplotlib.lines import Line2D
 
     plt = _pyplot()
-    t_end = default_window(tick_configs) if t_end is None else float(t_end)
+    natural = default_window(tick_configs)
+    t_end = default_window(tick_configs, horizon=horizon) if t_end is None else float(t_end)
     pattern = tick_pattern(tick_configs, t_end)
     names = list(pattern)
     labels = [_wrap_label(n, 26) for n in names]
@@ -402,7 +458,7 @@ def plot_tick_pattern(tick_configs: dict, path: str, *, t_end: float | None = No
     text = title or "Agent tick patterns"
     text = f"{text}, the first {t_end:g} s" + (
         f" ({WINDOW_TICKS} ticks of the slowest agent, {slowest:g} s base interval)"
-        if t_end == default_window(tick_configs) else "")
+        if t_end == natural == WINDOW_TICKS * slowest else "")
     ax.set_title(_wrap(text, _title_width(width)), fontsize=11)
     ax.grid(True, axis="x", alpha=0.3)
     fig.tight_layout()

@@ -6,14 +6,16 @@ Writes into the study directory:
   with several seeds its intervals pool them (two-level bootstrap: seeds, then episodes within
   seeds) and ``n_seeds``, ``seed_sd`` and ``seed_gap_sd`` give the between-seed spread;
 * ``summary_by_seed.csv`` (studies of several seeds): the same per seed (``seed_summary``);
-* ``plots/scenarios.png``: every scenario, presets included, as the loss against synchronous
-  and as the absolute mean return, with intervals;
+* ``plots/scenarios.png``: the scenarios, presets included, as the loss against synchronous
+  and as the absolute mean return, with intervals (beyond 30 grid scenarios, those with the
+  largest and the smallest losses);
 * ``plots/degradation_<axis>.png`` for every timing axis with several values;
 * ``plots/gap_heatmap_<policy>.png`` when the grid has two varying axes (the first two; a third
   gives one panel per value; further axes are pinned and the title says where);
 * ``plots/tick_pattern.png``: tick and effect times of representative scenarios (the tutorial's
   event plot) over ten ticks of the slowest agent;
-* ``report.md``: what was run (provenance), the table, where each policy breaks, where it does
+* ``report.md``: what was run (provenance, and the synchronous baseline's decision period: the
+  env's ``dt``, ``baseline_text``), the table, where each policy breaks, where it does
   better than synchronous (said as a gain, never as a negative loss), with several seeds how far
   they agree (per-seed intervals and their spread), the plots.
 
@@ -101,6 +103,17 @@ def _spread_text(row) -> str:
     return text
 
 
+def baseline_text(spec: dict) -> str:
+    """The synchronous baseline's decision period, from the study's recorded ``env_timing``
+    (``heron.study.spec``; studies run before it was recorded: the env's ``dt``, unknown)."""
+    from heron.scheduling.nominal import baseline_text as text_of
+
+    timing = spec.get("env_timing")
+    if not timing:
+        return "lock-step on the env's dt (not recorded by this study's version of heron)"
+    return text_of(timing)
+
+
 def _tick_configs(spec: dict, classes) -> dict:
     """Representative scenarios for the tick plot: the first and last grid points, each preset."""
     from heron.scheduling.tick_config import TickConfig
@@ -144,7 +157,7 @@ def write_report(out_dir, *, n_boot: int = 1000, seed: int = 0, t_end: float | N
     """Write ``summary.csv``, ``report.md`` and ``plots/*.png`` into ``out_dir``; returns
     ``{"summary": DataFrame, "summary_csv": path, "report": path, "plots": [paths]}``.
     ``t_end``: the tick plot's window in seconds (default: ten ticks of the slowest agent shown,
-    ``heron.analysis.plots.default_window``)."""
+    at most the study's horizon, ``heron.analysis.plots.default_window``)."""
     out_dir = os.fspath(out_dir)
     df = load(out_dir)
     prov = provenance(out_dir)
@@ -170,7 +183,7 @@ def write_report(out_dir, *, n_boot: int = 1000, seed: int = 0, t_end: float | N
     kinds = {"sync": "sync", **{sc["label"]: sc["kind"] for sc in spec["scenarios"]}}
     plots.append(plot_scenarios(
         summary, os.path.join(plots_dir, "scenarios.png"), kinds=kinds, order=list(order),
-        title=f"{spec['name']}: every scenario against the synchronous baseline"))
+        title=f"{spec['name']}: scenarios against the synchronous baseline"))
     grid_rows = df[df["mode"] == "event"]
     varying = [a for a in axis_columns(df) if grid_rows[a].dropna().nunique() > 1]
     for axis in varying:
@@ -192,7 +205,8 @@ def write_report(out_dir, *, n_boot: int = 1000, seed: int = 0, t_end: float | N
     configs = _tick_configs(spec, classes)
     if configs:
         plots.append(plot_tick_pattern(configs, os.path.join(plots_dir, "tick_pattern.png"),
-                                       t_end=t_end, title=f"{spec['name']}: agent tick patterns"))
+                                       t_end=t_end, horizon=spec.get("horizon"),
+                                       title=f"{spec['name']}: agent tick patterns"))
     from heron.study.dataset import Manifest
 
     manifest = Manifest(out_dir)
@@ -204,6 +218,7 @@ def write_report(out_dir, *, n_boot: int = 1000, seed: int = 0, t_end: float | N
         fh.write(_markdown(spec, prov, summary, plots, out_dir, n_boot, warning,
                            shares=episode_shares(df), by_seed=by_seed))
     return {"summary": summary, "summary_csv": csv_path, "report": report_path, "plots": plots,
+            "baseline": baseline_text(spec),
             "warning": warning, "summary_by_seed": by_seed,
             "summary_by_seed_csv": seed_csv if by_seed is not None else None}
 
@@ -311,6 +326,7 @@ def _markdown(spec, prov, summary, plots, out_dir, n_boot, warning=None, shares=
         f"{spec['n_episodes']} episodes each{' per seed' if len(seeds) > 1 else ''}, "
         f"{seed_text}, horizon "
         f"{spec['horizon'] if spec['horizon'] is not None else 'env default'} s",
+        f"- synchronous baseline: {baseline_text(spec)}",
         f"- heron {prov['heron_version']}, git {prov['git_revision'] or 'n/a'}, Python "
         f"{prov['python']}, study fingerprint `{prov['study']['fingerprint'][:12]}`",
         "",
@@ -324,8 +340,8 @@ def _markdown(spec, prov, summary, plots, out_dir, n_boot, warning=None, shares=
         f"{n_boot}-resample percentile bootstrap at 95 %"
         + ("" if len(seeds) == 1 else " (two-level: seeds, then episodes within seeds; see "
            "*Between seeds*)") + ". Staleness in seconds.",
-        "", "## Summary", "",
-        markdown_table(compact_summary(summary)), "", "## Where it breaks", "",
+        "", "## Summary", "", f"`sync` rows: the synchronous baseline, {baseline_text(spec)}.",
+        "", markdown_table(compact_summary(summary)), "", "## Where it breaks", "",
     ]
     if warning:
         lines[2:2] = [f"**Warning: {warning}.**", ""]

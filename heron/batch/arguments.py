@@ -30,11 +30,14 @@ def check_run_args(n_episodes, seed, horizon, episode_start):
 
 
 def resolve_policies(env, policy) -> list:
-    """One policy object per agent (registration order)."""
-    from heron.batch.policies import as_policy
+    """One policy object per agent (registration order). A registered name may stand for a
+    policy dict keyed by agent id or class (a policy set, e.g. ``"heating_rules"``)."""
+    from heron.batch.policies import as_policy, get
 
     if policy is None:
         policy = env.default_policy
+    if isinstance(policy, str):
+        policy = get(policy)
     if isinstance(policy, dict):
         env.check_keys(policy, "policy")
         cache: dict = {}

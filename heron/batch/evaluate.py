@@ -13,9 +13,11 @@ chunk_size=None, threads=None, episode_start=0, as_arrays=True, progress=None)``
   thread count or shard runs them.
 * ``policy``: a policy (name, ``CompiledPolicy``, ``BatchedPolicy`` or callable) for every agent,
   or a dict keyed by agent class (``"field"``, ``"coordinator"``) or agent id.
-* ``threads``: Numba threads over episodes (default: Numba's default for compiled policies, 1
-  when a Python policy is involved); ``chunk_size`` default 4096 (1024 with Python policies),
-  lowered so a chunk's schedule fits 256 MB (``SCHEDULE_BUDGET``).
+* ``threads``: threads over episodes (default: Numba's default). With compiled policies they
+  are Numba threads inside each kernel call; with a Python policy that many chunks run side by
+  side, one thread each, and BLAS/OpenMP/torch thread pools are limited to one thread while the
+  episodes run (``heron.batch.pipeline``). ``chunk_size`` default 4096 (1024 with Python
+  policies), lowered so a chunk's schedule fits 256 MB (``SCHEDULE_BUDGET``).
 
 ``iter_chunks(...)`` yields each chunk's NumPy columns without keeping them (for streaming a
 million episodes to Parquet with bounded memory).
@@ -32,17 +34,34 @@ ENGINES = ("batch", "sync", "interactive")
 DEFAULT_CHUNK = 4096          # episodes per chunk, compiled policies
 DEFAULT_CHUNK_PYTHON = 1024   # with Python policies: decision rounds stay cache-resident
 SCHEDULE_BUDGET = 256 << 20   # bytes of pre-generated schedule per chunk, when chunk_size is None
+EPISODE_SCHEDULE_LIMIT = 1 << 30  # bytes of one episode's schedule: longer episodes are refused
+
+
+def _episode_schedule_bytes(timing_arr, horizon: float) -> int:
+    """Bytes of one episode's pre-generated schedule (all agents); refused above
+    ``EPISODE_SCHEDULE_LIMIT`` with a message naming the horizon that would fit."""
+    from heron._fast.dtypes import schedule_tick_dt
+    from heron.batch.schedule import initial_capacity
+
+    ticks = sum(initial_capacity(row, horizon, 0.0) for row in timing_arr)
+    size = ticks * schedule_tick_dt.itemsize
+    if size > EPISODE_SCHEDULE_LIMIT:
+        # one episode's schedule is generated whole (it is not split into time windows yet)
+        shortest = float(min(row["tick_interval"] for row in timing_arr))
+        raise ValueError(
+            f"horizon={horizon:g} s is too long for one episode of this timing: its schedule "
+            f"({ticks:,} ticks of {len(timing_arr)} agents, shortest tick interval "
+            f"{shortest:g} s) would take {size / 2**20:,.0f} MB, over the "
+            f"{EPISODE_SCHEDULE_LIMIT >> 20:,} MB limit; expected a horizon up to about "
+            f"{horizon * EPISODE_SCHEDULE_LIMIT / size:,.0f} s (or longer tick intervals)")
+    return size
 
 
 def _chunk_for_budget(timing_arr, horizon: float) -> int:
     """Episodes per chunk whose schedules fit ``SCHEDULE_BUDGET`` (at least 1): long or
     many-agent episodes (W2: ~170 kB of schedule each) get smaller chunks, so memory stays
     bounded whatever the workload. Results do not depend on the chunk size."""
-    from heron._fast.dtypes import schedule_tick_dt
-    from heron.batch.schedule import initial_capacity
-
-    ticks = sum(initial_capacity(row, horizon, 0.0) for row in timing_arr)
-    return max(1, SCHEDULE_BUDGET // max(1, ticks * schedule_tick_dt.itemsize))
+    return max(1, SCHEDULE_BUDGET // max(1, _episode_schedule_bytes(timing_arr, horizon)))
 
 
 def _policy_config(env, policies) -> dict:
@@ -50,7 +69,7 @@ def _policy_config(env, policies) -> dict:
 
 
 def _prepare(env, policy, timing, n_episodes, seed, horizon, engine, chunk_size, threads,
-             episode_start):
+             episode_start, timing_per_episode=None):
     if not isinstance(env, BatchEnv):
         raise TypeError(f"env must be a heron.batch.BatchEnv (docs/custom-env.md shows how to "
                         f"write one); got {type(env).__name__}")
@@ -71,6 +90,10 @@ def _prepare(env, policy, timing, n_episodes, seed, horizon, engine, chunk_size,
     from heron.batch.timing import resolve_timing, timing_array, timing_config
 
     configs = resolve_timing(env, timing)
+    from heron.batch import episode_timing as per_episode
+
+    table = per_episode.prepare_table(timing_per_episode, engine, configs, env,
+                                      episode_start + n_episodes)
     policies = resolve_policies(env, policy)
     if engine == "interactive":
         if env._interactive_builder is None:
@@ -82,47 +105,55 @@ def _prepare(env, policy, timing, n_episodes, seed, horizon, engine, chunk_size,
 
     tarr = timing_array(configs)
     plan = build_plan(env, policies, tarr, seed, horizon, engine)
-    if chunk_size is None:
+    plan.timing_table = table
+    if engine == "batch":   # the synchronous engine has no schedule
+        budget_rows = per_episode.budget_timing(tarr, table, episode_start, n_episodes)
+        if chunk_size is None:
+            chunk_size = min(DEFAULT_CHUNK_PYTHON if plan.python_policies else DEFAULT_CHUNK,
+                             _chunk_for_budget(budget_rows, horizon))
+        else:
+            _episode_schedule_bytes(budget_rows, horizon)
+    elif chunk_size is None:
         chunk_size = DEFAULT_CHUNK_PYTHON if plan.python_policies else DEFAULT_CHUNK
-        chunk_size = min(chunk_size, _chunk_for_budget(tarr, horizon))
     chunk = min(chunk_size, n_episodes)
-    if threads is None and plan.python_policies:
-        # one parallel region per decision round (~100 per chunk): on a busy machine a
-        # descheduled worker stalls every round, so Python-policy runs default to one thread
-        threads = 1
     import heron
 
     config = {
         "env": env.to_config(), "policy": _policy_config(env, policies),
         "timing": timing_config(env, configs), "seed": seed, "horizon": horizon,
         "episode_start": episode_start, "n_episodes": n_episodes, "engine": engine,
-        "heron_version": heron.__version__,
+        "heron_version": heron.__version__, **per_episode.table_config(table, timing_per_episode),
     }
     return plan, config, n_episodes, episode_start, chunk, threads
 
 
 def _chunks(plan, n_episodes, episode_start, chunk, threads):
+    """Each chunk's ``(columns, events)`` in episode order (``heron.batch.pipeline``)."""
     import numba
 
+    from heron.batch.pipeline import policy_thread_limits, run_chunks
+
     prev = numba.get_num_threads()
-    if threads is not None:
+    if threads is not None and not plan.python_policies:
         numba.set_num_threads(threads)
     try:
-        for start in range(episode_start, episode_start + n_episodes, chunk):
-            n = min(chunk, episode_start + n_episodes - start)
-            from heron.batch.runner import run_chunk
-
-            acur, events, arrs = run_chunk(plan, start, n)
-            yield chunk_columns(plan.env, acur, plan.seed, start, arrs[11]), events
+        with policy_thread_limits(bool(plan.python_policies)):
+            yield from run_chunks(plan, n_episodes, episode_start, chunk,
+                                  threads if threads is not None else prev, _finish)
     finally:
         numba.set_num_threads(prev)
 
 
+def _finish(plan, start, acur, events, arrs):
+    return chunk_columns(plan.env, acur, plan.seed, start, arrs[11]), events
+
+
 def iter_chunks(env, policy=None, *, timing=None, n_episodes, seed, horizon=None,
-                engine="batch", chunk_size=None, threads=None, episode_start=0):
+                engine="batch", chunk_size=None, threads=None, episode_start=0,
+                timing_per_episode=None):
     """Yield ``(columns, events)`` per chunk (NumPy columns of ``result.COLUMNS``); nothing is
     kept between chunks, so memory stays bounded by the chunk size."""
-    if engine == "interactive":
+    if engine == "interactive" and timing_per_episode is None:
         from heron.batch.interactive import iter_interactive
 
         yield from iter_interactive(env, policy, timing=timing, n_episodes=n_episodes, seed=seed,
@@ -131,7 +162,7 @@ def iter_chunks(env, policy=None, *, timing=None, n_episodes, seed, horizon=None
         return
     plan, _, n_episodes, episode_start, chunk, threads = _prepare(
         env, policy, timing, n_episodes, seed, horizon, engine, chunk_size, threads,
-        episode_start)
+        episode_start, timing_per_episode)
     yield from _chunks(plan, n_episodes, episode_start, chunk, threads)
 
 
@@ -154,7 +185,8 @@ def compile_kernels(env, policy=None, *, timing=None, horizon=None, engine="batc
 
 
 def evaluate(env, policy=None, *, timing=None, n_episodes, seed, horizon=None, engine="batch",
-             chunk_size=None, threads=None, episode_start=0, as_arrays=True, progress=None):
+             chunk_size=None, threads=None, episode_start=0, as_arrays=True, progress=None,
+             timing_per_episode=None):
     """Evaluate ``policy`` on ``n_episodes`` episodes of ``env`` (see the module docstring).
 
     ``horizon`` in seconds (default: the env's). Returns an ``EvaluationResult`` (``.episodes``
@@ -164,14 +196,16 @@ def evaluate(env, policy=None, *, timing=None, n_episodes, seed, horizon=None, e
     Collected columns take about 112 bytes a row (a million W1 episodes: 2 M rows, ~230 MB).
     ``progress``: a callable
     given the number of episodes each finished chunk held (batch and sync engines; the
-    interactive engine reports once, at the end).
+    interactive engine reports once, at the end). ``timing_per_episode``: one timing row per
+    (episode, agent), rows indexed by the global episode index (``heron.batch.episode_timing``;
+    batch engine only).
     """
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a callable taking an episode count or None; got "
                         f"{progress!r}")
     plan, config, n_episodes, episode_start, chunk, threads = _prepare(
         env, policy, timing, n_episodes, seed, horizon, engine, chunk_size, threads,
-        episode_start)
+        episode_start, timing_per_episode)
     if engine == "interactive":
         from heron.batch.interactive import run_interactive
 

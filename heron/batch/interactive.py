@@ -8,14 +8,17 @@ episode_start=0, chunk_size=None, as_arrays=True)`` takes the arguments of
 
 * the timing samples of episode ``e`` are the batch schedule's (``build_schedule``, built per
   chunk of episodes), replayed by one ``ScheduledTickConfig`` per agent (``ReplayTickConfig``, a
-  subclass that reads the samples from Python lists and is reloaded in place per episode);
+  subclass that reads the samples of the ticks up to the horizon from Python lists and is
+  reloaded in place per episode);
 * the interactive env is ``env.interactive_env(...)`` (the builder attached to the spec), built
   once and restarted per episode with ``start_episode(seed, e)`` (``reset(seed=seed,
   options={"episode": e})`` without building observations), so it draws the same initial state
   and disturbances; its observation history is made as long as the chunk's longest observation
   delay sample;
 * policies are the batch engine's, called per observation: a ``CompiledPolicy`` runs its compiled
-  kernel (``heron._fast.policy_nb.act_nb``) on one observation, a ``BatchedPolicy`` is called
+  kernel (``heron._fast.policy_nb.act_nb``) on one observation (threshold and step rules, pure
+  selections on ``obs[0]``, select in Python among read-only actions checked once, which the env
+  core applies as they are: its ``fixed_commands``), a ``BatchedPolicy`` is called
   with a batch of one ``(1, obs_dim)``, and a per-observation one (``policies.per_observation``)
   on the observation itself. The policy observation is the env observation plus, for an agent
   with a parent, the latest delivered message (``env.msg_init`` before the first). Actions are
@@ -25,8 +28,9 @@ episode_start=0, chunk_size=None, as_arrays=True)`` takes the arguments of
   create no reference cycles) and restored before the chunk's columns are yielded.
 
 ``stats["events"]`` counts the events the interactive scheduler handled (ticks, effects,
-message deliveries, reward samples, disturbances, out-of-cycle ticks), which is fewer than the
-batch kernel's count (it also counts observation samples). Times are in seconds.
+message deliveries, disturbances, out-of-cycle ticks; envs that integrate returns need no
+reward-clock events), which is fewer than the batch kernel's count (it also counts observation
+samples). Times are in seconds.
 """
 from __future__ import annotations
 
@@ -55,8 +59,10 @@ class ReplayTickConfig(ScheduledTickConfig):
         self._fill()
 
     def load(self, ticks: np.ndarray, episode: int, lists=None) -> None:
-        """Replay ``ticks`` (``schedule_tick_dt``) of ``episode`` from tick 0; ``lists``
-        (optional) are ``ticks``' interval, obs, act and msg samples as Python lists."""
+        """Replay ``ticks`` (``schedule_tick_dt``) of ``episode`` from tick 0. ``lists``
+        (optional): the interval, obs and act samples of the first ``n`` ticks as Python lists
+        (``n`` <= ``len(ticks)``, e.g. the ticks up to the horizon); later samples come from
+        ``ticks`` (then the streams), message delays from ``ticks`` (as lists, on first use)."""
         self._ticks = ticks
         self._k = 0
         seed, _, agent = self._stream
@@ -64,15 +70,16 @@ class ReplayTickConfig(ScheduledTickConfig):
         if lists is None:
             self._fill()
         else:
-            self._iv, self._ob, self._ac, self._ms = lists
+            self._iv, self._ob, self._ac = lists
             self._n = len(self._iv)
+            self._ms = None
 
     def _fill(self) -> None:
         t = self._ticks
         self._iv = t["interval"].tolist()
         self._ob = t["obs"].tolist()
         self._ac = t["act"].tolist()
-        self._ms = t["msg"].tolist()
+        self._ms = None
         self._n = len(self._iv)
 
     def get_tick_interval(self) -> float:
@@ -92,7 +99,11 @@ class ReplayTickConfig(ScheduledTickConfig):
 
     def get_msg_delay(self) -> float:
         k = self._k
-        return self._ms[k] if k < self._n else super().get_msg_delay()
+        if k >= self._n:
+            return super().get_msg_delay()
+        if self._ms is None:  # senders and alarms only: converted when first needed
+            self._ms = self._ticks["msg"][:self._n].tolist()
+        return self._ms[k]
 
 
 class _Episode:
@@ -155,6 +166,7 @@ class PerObservationPolicy(Policy):
         self._out1 = self._out[:1]
         self._mem = np.zeros(max(1, getattr(policy, "memory", 0)))
         self._mem_episode = None
+        self.fixed_commands = ()  # read-only actions returned as they are (the env core's)
         if isinstance(policy, CompiledPolicy):
             from heron._fast.policy_nb import act_nb
 
@@ -162,7 +174,12 @@ class PerObservationPolicy(Policy):
             self._kernel = act_nb
             self._kind = int(policy.kind)
             self._params = np.ascontiguousarray(policy.params, dtype=np.float64)
-            self.act = self._act_user if policy.kind == POLICY_USER else self._act_compiled
+            if policy.kind == POLICY_USER:
+                self.act = self._act_user
+            elif self._init_rule():
+                self.act = self._act_rule
+            else:
+                self.act = self._act_compiled
         elif isinstance(policy, BatchedPolicy) and policy.per_observation:
             self._fn = policy.fn
             self.act = self._act_per_observation
@@ -189,6 +206,45 @@ class PerObservationPolicy(Policy):
         if self.msg_in:
             obs[n_env] = self.msg_init if message is None else message.content[0]
         return obs
+
+    def _init_rule(self) -> bool:
+        """For a ``POLICY_THRESHOLD`` or ``POLICY_STEP`` policy (pure selections on ``obs[0]``),
+        prepare ``_act_rule``: the action of each of the three cases as a read-only array when
+        it passes the action checks (None when it does not: that case goes through the
+        kernel and its error or clipping); those arrays are the policy's ``fixed_commands``.
+        Returns False for other kinds."""
+        from heron._fast.policy_nb import POLICY_STEP, POLICY_THRESHOLD
+
+        p = self._params.tolist()
+        if self._kind == POLICY_THRESHOLD and self.n_act == 1:
+            lo, hi, below, between, above = p[0], p[1], p[2], 0.0, -p[2]
+        elif self._kind == POLICY_STEP:
+            lo, hi, below, between, above = p[:5]
+        else:
+            return False
+        self._rule_lo, self._rule_hi = lo, hi
+        self._rule_acts = []
+        for v in (below, between, above):
+            ok = v - v == 0.0 and all(self.lo[j] <= v <= self.hi[j] for j in range(self.n_act))
+            act = np.full(self.n_act, v) if ok else None
+            if act is not None:
+                act.flags.writeable = False
+            self._rule_acts.append(act)
+        self.fixed_commands = tuple(a for a in self._rule_acts if a is not None)
+        return True
+
+    def _act_rule(self, observation, message=None):
+        """A threshold or step rule's action, selected in Python (the kernel's selection, bit
+        for bit, without calling it): one of ``fixed_commands``, read-only arrays the env core
+        validates once per episode setup and then applies as they are."""
+        if self.msg_in or type(observation) is not _NDARRAY or observation.dtype is not _F64 \
+                or observation.shape[0] != self.n_obs:
+            x = self._fill(observation, message).item(0)
+        else:
+            x = observation.item(0)
+        below, between, above = self._rule_acts
+        act = below if x < self._rule_lo else above if x > self._rule_hi else between
+        return act if act is not None else self._act_compiled(observation, message)
 
     def _act_compiled(self, observation, message=None):
         """The compiled policy's action: a view of a buffer the next call overwrites (the env
@@ -313,12 +369,18 @@ _METRIC_FIELDS = ("ret", "n_ticks", "n_effects", "n_messages", "obs_stale_sum", 
 
 
 def _chunk_lists(sch, n_agents: int):
-    """``lists[i][f][row]``: agent ``i``'s samples of field ``f`` (interval, obs, act, msg) in
-    episode row ``row``, as Python lists."""
+    """``lists[i][f][row]``: agent ``i``'s samples of field ``f`` (interval, obs, act) in
+    episode row ``row`` for its ticks up to the horizon (``sch.n_ticks``), as Python lists."""
     off = sch.offsets.tolist()
-    return [[sch.sched[f][:, off[i]:off[i + 1]].tolist() for f in ("interval", "obs", "act",
-                                                                    "msg")]
-            for i in range(n_agents)]
+    n_ticks = sch.n_ticks.tolist()
+    out = []
+    for i in range(n_agents):
+        fields = []
+        for f in ("interval", "obs", "act"):
+            col = np.ascontiguousarray(sch.sched[f][:, off[i]:off[i + 1]])
+            fields.append([col[row, :n[i]].tolist() for row, n in enumerate(n_ticks)])
+        out.append(fields)
+    return out
 
 
 def iter_interactive(env, policy=None, *, timing=None, n_episodes, seed, horizon=None,
@@ -393,7 +455,7 @@ class _Runner:
                 for i, rc in enumerate(self.replay):
                     li = lists[i]
                     rc.load(sch.sched[row, off[i]:off[i + 1]], e,
-                            (li[0][row], li[1][row], li[2][row], li[3][row]))
+                            (li[0][row], li[1][row], li[2][row]))
             ienv = self.ienv
             ienv.observation_history_seconds = window
             ienv.start_episode(seed, e)

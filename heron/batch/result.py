@@ -62,7 +62,8 @@ def chunk_columns(env, acur: np.ndarray, seed: int, episode_start: int, met=None
         "act_staleness_max": np.where(effs > 0, flat["act_stale_max"], np.nan),
     }
     for m, name in enumerate(env.metric_names):
-        cols[name] = np.ascontiguousarray(met[:, :, m], dtype=np.float64).reshape(-1)
+        # a copy: ``met`` is a working array the next chunk reuses
+        cols[name] = np.array(met[:, :, m], dtype=np.float64, order="C").reshape(-1)
     return cols
 
 

@@ -9,6 +9,7 @@ It returns the chunk's metric columns (NumPy) and its event count.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +44,9 @@ class Plan:
     width: int
     buffers: dict = None       # working arrays reused from chunk to chunk
     policy_names: list = None  # per agent, for messages
+    policy_lock: object = None  # held around Python policy calls (chunks may run in threads)
+    py_groups: list = None     # Python-policy agents grouped for one call per group and round
+    timing_table: np.ndarray = None  # per-episode timing rows (heron.batch.episode_timing)
 
     def release(self) -> None:
         """Drop the working arrays kept between chunks (they are rebuilt on the next chunk)."""
@@ -55,6 +59,7 @@ def build_plan(env, policies: list, timing_arr: np.ndarray, seed: int, horizon: 
     """Arrays and kernel for ``env`` with one policy per agent (registration order)."""
     from heron._fast import rollout_nb, sync_nb
     from heron._fast.specialise import specialise
+    from heron.scheduling.nominal import sync_stride
 
     n = len(env.agents)
     width = max(max(a.obs_dim, a.act_dim) for a in env.agents)
@@ -65,8 +70,9 @@ def build_plan(env, policies: list, timing_arr: np.ndarray, seed: int, horizon: 
     offset = 1
     py = {}
     user: list = []            # distinct user policy functions, by slot
+    parents = {a.parent for a in env.agents}    # (env.children per agent: O(n^2) in agents)
     for i, (a, pol) in enumerate(zip(env.agents, policies)):
-        kids = env.children(i)
+        kids = i in parents
         info[i]["parent"] = a.parent
         info[i]["child_slot"] = a.child_slot
         info[i]["obs_env_dim"] = a.obs_env_dim
@@ -96,7 +102,7 @@ def build_plan(env, policies: list, timing_arr: np.ndarray, seed: int, horizon: 
         else:
             raise TypeError(f"policy for agent {a.id!r} must be a CompiledPolicy or a "
                             f"BatchedPolicy; got {type(pol).__name__} {pol!r}")
-    stride = np.array([max(1, int(round(t / env.dt))) for t in timing_arr["tick_interval"]],
+    stride = np.array([sync_stride(t, env.dt) for t in timing_arr["tick_interval"]],
                       dtype=np.int64)
     module = rollout_nb if engine == "batch" else sync_nb
     key = env.code_key(extra=[f for f, _ in user])
@@ -105,20 +111,21 @@ def build_plan(env, policies: list, timing_arr: np.ndarray, seed: int, horizon: 
     mem_width = max([1] + [p.memory for p in policies])
     return Plan(env, engine, timing_arr, info, act_lo, act_hi, np.concatenate(params), py,
                 mem_width, seed, horizon, n_rewards, kernel, stride, width, {},
-                [p.name for p in policies])
+                [p.name for p in policies], threading.Lock())
 
 
-def _alloc(plan: Plan, n: int, ring: int, heap_cap: int, trace_cap: int = 0):
+def _alloc(plan: Plan, buffers, n: int, ring: int, heap_cap: int, trace_cap: int = 0):
     """The chunk's working set, reset to the start of its episodes. Reused between chunks of the
-    same shape (a fresh allocation costs page faults in the kernel)."""
+    same shape (a fresh allocation costs page faults in the kernel); ``buffers`` is the dict that
+    keeps it (one per thread running chunks)."""
     key = ("work", n, ring, heap_cap, trace_cap)
-    arrs = plan.buffers.get(key) if plan.buffers is not None else None
+    arrs = buffers.get(key) if buffers is not None else None
     if arrs is None:
         arrs = _new_work(plan, n, ring, heap_cap, trace_cap)
-        if plan.buffers is not None:
-            for k in [k for k in plan.buffers if k[0] == "work"]:
-                del plan.buffers[k]
-            plan.buffers[key] = arrs
+        if buffers is not None:
+            for k in [k for k in buffers if k[0] == "work"]:
+                del buffers[k]
+            buffers[key] = arrs
         return arrs
     st, cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, trace, heads, met, mem = arrs
     for a in (st, cur, acur, met, mem):
@@ -218,11 +225,11 @@ def _run_kernel(plan: Plan, arrs, sched_parts, episode_start: int):
     env = plan.env
     p = env.kernel_params()
     if plan.engine == "batch":
-        sched, n_ticks, offsets = sched_parts
+        sched, n_ticks, offsets, timing = sched_parts
         # returns are integrals: the reward clock only marks instants in traces, so without a
         # trace buffer its events (about 1 in 7 of W1's) would only split intervals
         n_rewards = plan.n_rewards if trace.shape[1] > 0 else 0
-        return plan.kernel(sched, n_ticks, offsets, plan.timing_arr, plan.info, plan.act_lo,
+        return plan.kernel(sched, n_ticks, offsets, timing, plan.info, plan.act_lo,
                            plan.act_hi, plan.pol_params, p, st, cur, acur, ring_v, ring_t, heap,
                            pop_b, obs_b, act_b, met, mem, trace, heads, plan.seed, episode_start,
                            plan.horizon, env.dt, n_rewards, 0.0, env.disturbance_mean)
@@ -232,22 +239,29 @@ def _run_kernel(plan: Plan, arrs, sched_parts, episode_start: int):
                        episode_start, env.dt, n_steps, 0.0, env.disturbance_mean, plan.horizon)
 
 
-def run_chunk(plan: Plan, episode_start: int, n: int, trace_cap: int = 0) -> tuple:
+def run_chunk(plan: Plan, episode_start: int, n: int, trace_cap: int = 0,
+              buffers: dict | None = None) -> tuple:
     """Run episodes ``[episode_start, episode_start + n)``; returns ``(acur, events, arrs)``
     where ``acur`` is the ``(n, n_agents)`` ``agent_cursor_dt`` array of metrics and ``arrs``
     the working set (entry 9 is the trace buffer, filled when ``trace_cap > 0``; entry 11 the
-    env's metrics ``(n, n_agents, n_metrics)``)."""
+    env's metrics ``(n, n_agents, n_metrics)``). ``buffers`` keeps the working arrays for the
+    next chunk (default ``plan.buffers``; each thread running chunks passes its own)."""
+    from heron.batch.episode_timing import chunk_timing
     from heron.batch.schedule import fill
 
+    buffers = plan.buffers if buffers is None else buffers
     sched_parts = None
     ring = 4
     if plan.engine == "batch":
-        *sched_parts, lag = fill(plan.timing_arr, plan.seed, episode_start, n, plan.horizon,
-                                 buffers=plan.buffers, full=False)
+        timing = chunk_timing(plan, episode_start, n, buffers)
+        *sched_parts, lag = fill(plan.timing_arr if plan.timing_table is None else timing,
+                                 plan.seed, episode_start, n, plan.horizon, buffers=buffers,
+                                 full=False)
+        sched_parts.append(timing)
         ring = max(4, lag + 2)
     heap_cap = 2 * len(plan.env.agents) + 8
     while True:
-        arrs = (_alloc(plan, n, ring, heap_cap, trace_cap) if not trace_cap
+        arrs = (_alloc(plan, buffers, n, ring, heap_cap, trace_cap) if not trace_cap
                 else _new_work(plan, n, ring, heap_cap, trace_cap))
         cur = arrs[1]
         waiting = _run_kernel(plan, arrs, sched_parts, episode_start)
@@ -289,10 +303,11 @@ def compile_part(plan: Plan, part: str) -> None:
     sched_parts = None
     if plan.engine == "batch":
         from heron._fast.dtypes import schedule_tick_dt
+        from heron.batch.episode_timing import chunk_timing
 
         sched_parts = (np.zeros((0, n_agents), dtype=schedule_tick_dt),
                        np.zeros((0, n_agents), dtype=np.int64),
-                       np.zeros(n_agents + 1, dtype=np.int64))
+                       np.zeros(n_agents + 1, dtype=np.int64), chunk_timing(plan, 0, 0))
     _run_kernel(plan, _new_work(plan, 0, 4, 1, 0), sched_parts, 0)
 
 
@@ -312,12 +327,9 @@ def _python_round(plan: Plan, arrs, episode_start: int) -> None:
     ``act_b``."""
     acur, obs_b, act_b, mem = arrs[2], arrs[7], arrs[8], arrs[12]
     rows, agents = np.nonzero(acur["dec_pending"] == 1)
-    if plan.buffers is not None and "py_groups" in plan.buffers:
-        groups = plan.buffers["py_groups"]
-    else:
-        groups = _python_groups(plan)
-        if plan.buffers is not None:
-            plan.buffers["py_groups"] = groups
+    if plan.py_groups is None:
+        plan.py_groups = _python_groups(plan)
+    groups = plan.py_groups
     for pol, obs_dim, act_dim, members in groups:
         if len(groups) == 1:
             r, g = rows, agents
@@ -327,14 +339,15 @@ def _python_round(plan: Plan, arrs, episode_start: int) -> None:
         if r.shape[0] == 0:
             continue
         try:
-            if pol.context:
-                ctx = DecisionContext(agent=g, agent_id=np.asarray(plan.env.agent_ids)[g],
-                                      episode=episode_start + r, t=acur["dec_t"][r, g],
-                                      memory=mem[r, g, :pol.memory])
-                out = pol(obs_b[r, g, :obs_dim], ctx)
-                mem[r, g, :pol.memory] = ctx.memory
-            else:
-                out = pol(obs_b[r, g, :obs_dim])
+            with plan.policy_lock:   # a user's policy is only ever called by one thread at once
+                if pol.context:
+                    ctx = DecisionContext(agent=g, agent_id=np.asarray(plan.env.agent_ids)[g],
+                                          episode=episode_start + r, t=acur["dec_t"][r, g],
+                                          memory=mem[r, g, :pol.memory])
+                    out = pol(obs_b[r, g, :obs_dim], ctx)
+                    mem[r, g, :pol.memory] = ctx.memory
+                else:
+                    out = pol(obs_b[r, g, :obs_dim])
         except Exception as exc:  # name the policy, the agents and the episodes deciding
             if hasattr(exc, "add_note"):
                 ids = sorted({plan.env.agent_ids[int(i)] for i in g})

@@ -27,9 +27,23 @@ def initial_capacity(tm_row, horizon: float, t_start: float) -> int:
     return int(math.ceil(n0 * 1.25)) + 8
 
 
+def _shortest(timing_arr, i: int):
+    """Agent ``i``'s timing record (for a per-episode table: the row with its shortest tick
+    interval, so the initial capacity covers every episode of the chunk)."""
+    if timing_arr.ndim == 1:
+        return timing_arr[i]
+    col = timing_arr[:, i]
+    if col.shape[0] == 0:
+        return {"tick_interval": 1.0}
+    return col[int(np.argmin(col["tick_interval"]))]
+
+
 def fill(timing_arr, seed: int, episode_start: int, n_episodes: int, horizon: float,
          t_start: float = 0.0, caps=None, buffers: dict | None = None, full: bool = True):
     """Fill schedule arrays for episodes ``[episode_start, episode_start + n_episodes)``.
+    ``timing_arr``: one ``agent_timing_dt`` record per agent (shape ``(n_agents,)``), or one row
+    per episode of the chunk (shape ``(n_episodes, n_agents)``: per-episode timing, row ``r`` for
+    episode ``episode_start + r``).
     Returns ``(sched, n_ticks, offsets, lag)``; capacities grow until every tick at or before
     the horizon is stored (with one more after it); ``lag`` is the largest number of observation
     samples of one agent taken but not yet consumed by their ticks (the kernels' rings need more
@@ -37,13 +51,19 @@ def fill(timing_arr, seed: int, episode_start: int, n_episodes: int, horizon: fl
     successive chunks reuse the arrays and the grown capacities (results do not depend on
     either: samples are pure functions). ``full=False`` (the kernels) leaves each agent's
     entries after its first tick beyond the horizon unwritten."""
-    from heron._fast.schedule_nb import fill_schedule_nb
+    from heron._fast.schedule_nb import fill_schedule_nb, fill_schedule_table_nb
 
-    n_agents = timing_arr.shape[0]
+    per_episode = timing_arr.ndim == 2
+    if per_episode and timing_arr.shape[0] != n_episodes:
+        raise ValueError(f"per-episode timing must have one row per episode: expected "
+                         f"{n_episodes} rows, got {timing_arr.shape[0]}")
+    n_agents = timing_arr.shape[-1]
     if caps is None:
         caps = (buffers or {}).get("caps") or [
-            initial_capacity(timing_arr[i], horizon, t_start) for i in range(n_agents)]
+            initial_capacity(_shortest(timing_arr, i), horizon, t_start)
+            for i in range(n_agents)]
     caps = list(caps)
+    kernel = fill_schedule_table_nb if per_episode else fill_schedule_nb
     while True:
         offsets = np.zeros(n_agents + 1, dtype=np.int64)
         offsets[1:] = np.cumsum(caps)
@@ -59,8 +79,8 @@ def fill(timing_arr, seed: int, episode_start: int, n_episodes: int, horizon: fl
                 for k in [k for k in buffers if k != "caps" and k[0] == "sched"]:
                     del buffers[k]
                 buffers[key] = (sched, n_ticks, need, lag)
-        bad = fill_schedule_nb(sched, n_ticks, need, lag, offsets, timing_arr, int(seed),
-                               int(episode_start), float(horizon), float(t_start), bool(full))
+        bad = kernel(sched, n_ticks, need, lag, offsets, timing_arr, int(seed),
+                     int(episode_start), float(horizon), float(t_start), bool(full))
         if bad == 0:
             if buffers is not None:
                 buffers["caps"] = caps

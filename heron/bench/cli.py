@@ -1,6 +1,6 @@
 """``heron bench``: run the canonical workloads on heron's engines and their baselines, in one run.
 
-    heron bench [--workload W1|W2|W3|PZ ...] [--json] [--quick] [--repeats N] [--threads N]
+    heron bench [--workload W1|W2|W3|PZ|AS ...] [--json] [--quick] [--repeats N] [--threads N]
 
 Prints a table (workload, engine, rate, median wall time, ratio to the reference anchor and to the
 target of ``docs/performance.md``) and the ratios between engines measured in the same run;
@@ -19,7 +19,7 @@ from typing import List, Optional
 from heron.bench import suite
 from heron.bench.results import format_table, ratios
 
-WORKLOADS = ("W1", "W2", "W3", "PZ")
+WORKLOADS = ("W1", "W2", "W3", "PZ", "AS")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,8 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "the ratios between engines.",
     )
     parser.add_argument("--workload", action="append", choices=WORKLOADS, metavar="W",
-                        help="workload to run: W1, W2, W3 or PZ (repeat the option for several; "
-                             "default: every available one)")
+                        help="workload to run: W1, W2, W3, PZ or AS (batch-engine events/s "
+                             "against 2..1024 agents); repeat the option for several "
+                             "(default: every available one)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes: a smoke test that takes seconds, not a measurement")
@@ -45,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _available() -> dict:
     """Workload name -> bench function, for the workloads this install can run."""
     return {"W1": suite.bench_w1, "W2": suite.bench_w2, "W3": suite.bench_w3,
-            "PZ": suite.bench_pz}
+            "PZ": suite.bench_pz, "AS": suite.bench_as}
 
 
 def run(workloads: List[str], *, quick: bool, repeats: int, threads: Optional[int] = None):

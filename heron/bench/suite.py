@@ -12,23 +12,26 @@ from __future__ import annotations
 from typing import List, Tuple
 
 from heron import workloads
-from heron.bench import baselines
+from heron.bench import agent_scaling, baselines
 from heron.bench.measure import measure_interleaved
 from heron.bench.results import BenchRow
 
 SIZES = {
     "full": {
         "W1": {"episodes": {"batch-compiled": 100_000, "batch-python": 20_000,
-                            "interactive": 200}},
+                            "batch-python-mlp": 20_000, "interactive": 200}},
         "W2": {"episodes": {"batch-compiled": 500}},
         "W3": {"n_agents": 1000, "t_end": 1000.0},
         "PZ": {"episodes": {"wrapper": 200, "sync": 200, "interactive": 200}},
+        "AS": {"agents": agent_scaling.AGENT_COUNTS, "events": 500_000},
     },
     "quick": {
-        "W1": {"episodes": {"batch-compiled": 256, "batch-python": 256, "interactive": 4}},
+        "W1": {"episodes": {"batch-compiled": 256, "batch-python": 256,
+                            "batch-python-mlp": 256, "interactive": 4}},
         "W2": {"episodes": {"batch-compiled": 8}},
         "W3": {"n_agents": 100, "t_end": 50.0},
         "PZ": {"episodes": {"wrapper": 4, "sync": 4, "interactive": 4}},
+        "AS": {"agents": (2, 16), "events": 5_000},
     },
 }
 
@@ -37,16 +40,19 @@ RATIO_PAIRS = [
     ("W1", "batch-compiled", "interactive"),
     ("W1", "batch-python", "interactive"),
     ("W1", "batch-compiled", "batch-python"),
+    ("W1", "batch-python", "batch-python-mlp"),
     ("W3", "heron", "heapq"),
     ("W3", "heron", "simpy"),
     ("PZ", "wrapper", "interactive"),
     ("PZ", "wrapper", "sync"),
+    *agent_scaling.ratio_pairs(),       # AS: each fleet over the 2-battery fleet, per timing
 ]
 
 # W1 engines: (engine name, policy, heron.batch.evaluate engine)
 W1_ENGINES = [
     ("batch-compiled", "simple", "batch"),
     ("batch-python", "simple_numpy", "batch"),
+    ("batch-python-mlp", workloads.w1_mlp_policy("numpy"), "batch"),
     ("interactive", "simple", "interactive"),
 ]
 
@@ -125,8 +131,9 @@ def _batch_rows(name, workload, engines, episodes, repeats, threads):
                  "events_per_s": events / m.median_s if m.median_s > 0 else float("inf"),
                  "threads": st.get("threads"), "chunk_size": st.get("chunk_size")}
         policy = next(p for e, p, _ in engines if e == engine)
-        rows.append(BenchRow(name, engine, "episodes/s", m,
-                             {"n_episodes": n, "policy": str(policy)}, extra=extra))
+        label = getattr(policy, "name", str(policy))
+        rows.append(BenchRow(name, engine, "episodes/s", m, {"n_episodes": n, "policy": label},
+                             extra=extra))
     return rows, skipped
 
 
@@ -152,3 +159,9 @@ def bench_pz(episodes: dict, repeats: int) -> Tuple[List[BenchRow], List[str]]:
     from heron.pettingzoo.bench import bench_pz as run
 
     return run(episodes, repeats)
+
+
+def bench_as(agents, events: int, repeats: int) -> Tuple[List[BenchRow], List[str]]:
+    """AS: batch-engine events/s against the number of agents (battery fleets, W1 timing and
+    deterministic timing, one thread; ``heron.bench.agent_scaling``)."""
+    return agent_scaling.bench_agent_scaling(agents, events, repeats)

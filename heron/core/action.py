@@ -87,12 +87,11 @@ class Action:
         """Return ``value`` as a float64 array of shape ``(dim_c,)`` or raise (see module doc).
 
         The result is always a new array (the caller's buffer may be reused)."""
-        if type(value) is _NDARRAY and self.dim_c == 1 and value.shape == _SHAPE1 \
-                and value.dtype is _F64:  # fast path: one finite float64 within the bounds
+        if type(value) is _NDARRAY and value.dtype is _F64 and value.shape == _SHAPE1:
+            # fast path: one finite float64 within the bounds
             bounds = self._bounds
             if bounds is None or bounds[0] is not self.low or bounds[1] is not self.high:
-                bounds = self._bounds = (self.low, self.high, float(self.low[0]),
-                                         float(self.high[0]))
+                bounds = self._fast_bounds()
             x = value.item()
             if bounds[2] <= x <= bounds[3] and x - x == 0.0:
                 return value.copy()
@@ -117,6 +116,15 @@ class Action:
                                  f"{value!r}")
             arr = np.clip(arr, self.low, self.high)
         return arr
+
+    def _fast_bounds(self) -> tuple:
+        """``(low, high, low[0], high[0])`` for ``validate``'s one-entry fast path (an empty
+        interval unless ``dim_c == 1``: the slow path then explains the shape error)."""
+        if self.dim_c == 1:
+            self._bounds = (self.low, self.high, float(self.low[0]), float(self.high[0]))
+        else:
+            self._bounds = (self.low, self.high, np.inf, -np.inf)
+        return self._bounds
 
     @staticmethod
     def _who(agent_id) -> str:

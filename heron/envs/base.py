@@ -25,7 +25,11 @@ One agent tick at time ``T`` (agent ``i``, its ``TickConfig`` ``c``)
 3. Field agent: the command is validated (``Agent.validate_command``: shape, finite, range) and
    ``A = c.get_act_delay()``; an ``ACTION_EFFECT`` is queued at ``E = max(T + A, E_prev)`` (FIFO:
    a command never overtakes an earlier one; with ``A = 0`` it lands at ``T`` after every tick at
-   ``T``). When it lands, ``agent.actuator`` is set and ``on_action_effect(agent_id, action)`` runs.
+   ``T``). When it lands, ``agent.actuator`` is set and ``on_action_effect(agent_id, action)``
+   runs. A policy may list ``fixed_commands``: read-only float64 arrays it returns as they are
+   and never changes. Each that passes the agent's ``Action.validate`` unchanged is validated
+   once per episode setup and then applied as it is (no second check, no copy; an overridden
+   ``validate_command`` turns this off).
 4. Coordinator: its protocol turns the command into messages; ``M = c.get_msg_delay()`` (once per
    sending tick, shared by all recipients); each is delivered as a ``MESSAGE_DELIVERY`` at
    ``D = max(T + M, D_prev)`` per (sender, recipient) link, and the recipient keeps the latest one
@@ -64,8 +68,10 @@ Hooks for environments with physics (override in a subclass)
 ------------------------------------------------------------
 * ``advance_to(t)``: called with non-decreasing ``t`` before any event at a new time ``t`` is
   handled and at the end of ``run_event_driven``. Integrate the physics up to ``t`` with the
-  actuators (``agent.actuator``) held (zero-order hold). Default: no-op (the tutorial's devices
-  change state only in ``on_action_effect``).
+  actuators (``agent.actuator``) held (zero-order hold). Default: no-op, not called at all
+  (the tutorial's devices change state only in ``on_action_effect``). An env that integrates
+  lazily may leave it alone and integrate up to ``self._advanced_to``, the time (s) the
+  handlers have advanced to, when its state is next read or changed.
 * ``capture_snapshot()``: what to record after a state-changing event. Default: ``{agent_id:
   copy of observe(gs)}`` for delayed agents. A physics env may return its physical state and
   actuators instead.
@@ -100,6 +106,7 @@ from typing import Any, Callable, Dict, Optional
 import numpy as np
 
 from heron.agents.base import Agent, call_observe, call_reset
+from heron.core.action import Action
 from heron.envs.handlers import EventHandlers
 from heron.envs.history import SnapshotHistory
 from heron.envs.irregular import IrregularEvents, OutOfCycle
@@ -128,6 +135,7 @@ class HeronEnvCore(EventHandlers, IrregularEvents, TimingStreams):
         self._handlers_installed = False
         self.trace: Optional[list] = None  # set to a list to record tick/effect/message dicts
         self.observation_history_seconds: Optional[float] = None
+        self._fixed_checks: Dict[str, tuple] = {}  # agent id -> its fixed commands' check
         self._init_streams()
         self._init_irregular()
         self._reset_event_state(0.0)
@@ -266,10 +274,18 @@ class HeronEnvCore(EventHandlers, IrregularEvents, TimingStreams):
         # effect priority = what scheduler.schedule_at gives: class + scheduler index
         eff = EventType.ACTION_EFFECT.default_priority
         sched = self.scheduler
-        index = {aid: sched.agent_index(aid) for aid in sched.agents} if sched is not None else {}
+        index = sched.agent_indices if sched is not None else {}
         self._rt: Dict[str, AgentRuntime] = {
             aid: AgentRuntime(a, i, eff + index[aid] if aid in index else eff)
             for i, (aid, a) in enumerate(self._registered.items())}
+        for rt in self._rt.values():
+            policy = rt.agent._policy
+            fixed = None if policy is None else getattr(policy, "fixed_commands", None)
+            if fixed:
+                rt.validate = self._fixed_command_check(rt, fixed)
+        advance = self.advance_to  # not called at all while it is the default no-op
+        self._advance_hook = None if getattr(advance, "__func__", None) is \
+            HeronEnvCore.advance_to else advance
         self._decision_hook = (self.after_decision if self.uses_after_decision and type(
             self).after_decision is not HeronEnvCore.after_decision else None)
         delayed = tuple(
@@ -283,6 +299,36 @@ class HeronEnvCore(EventHandlers, IrregularEvents, TimingStreams):
         self._delayed_ids = () if self.own_observation_history else delayed
         self.history = SnapshotHistory(window)
 
+    def _fixed_command_check(self, rt, fixed):
+        """``rt.validate``, except that the commands of ``fixed`` (the policy's
+        ``fixed_commands``) that pass the agent's ``Action.validate`` unchanged are returned as
+        they are: read-only float64 arrays, validated here once (per episode; a tuple is
+        validated once for as long as it and the action's bounds stay the same objects)."""
+        validate = rt.validate
+        action = rt.agent.action
+        if getattr(validate, "__func__", None) is not Action.validate:
+            return validate  # a validate_command override: every command goes through it
+        aid = rt.agent.agent_id
+        c = self._fixed_checks.get(aid)
+        if c is not None and c[0] is fixed and c[1] is action and c[2] is action.low \
+                and c[3] is action.high and c[4] == action.out_of_range:
+            return c[5]
+        ok = {}
+        for cmd in fixed:
+            if type(cmd) is not np.ndarray or cmd.dtype != np.float64 or cmd.flags.writeable:
+                continue
+            try:
+                out = validate(cmd, aid)
+            except (TypeError, ValueError):
+                continue  # it raises at the tick that returns it, as any command would
+            if out.shape == cmd.shape and np.array_equal(out, cmd):
+                ok[id(cmd)] = cmd
+        check = _skip_known(validate, ok) if ok else validate
+        if type(fixed) is tuple:
+            self._fixed_checks[aid] = (fixed, action, action.low, action.high,
+                                       action.out_of_range, check)
+        return check
+
     # -- running -------------------------------------------------------------------------------
     def run_event_driven(self, t_end: float) -> int:
         """Process every event up to ``t_end`` (s, inclusive); the clock ends at ``t_end``.
@@ -290,7 +336,9 @@ class HeronEnvCore(EventHandlers, IrregularEvents, TimingStreams):
         if self.scheduler is None:
             raise RuntimeError("run_event_driven(): call setup_event_driven() (and "
                                "setup_default_handlers(...)) first")
-        self._check_pending(getattr(self, "_pending_actions", {}))
+        pending = getattr(self, "_pending_actions", None)
+        if pending:
+            self._check_pending(pending)
         n = self.scheduler.run_until(t_end)
         self._advance(self.scheduler.current_time)
         if self._dirty:
@@ -310,7 +358,8 @@ class HeronEnvCore(EventHandlers, IrregularEvents, TimingStreams):
         if t > self._advanced_to:
             if self._dirty:
                 self._flush_snapshot()
-            self.advance_to(t)
+            if self._advance_hook is not None:
+                self._advance_hook(t)
             self._advanced_to = t
 
     # -- observations and snapshots ------------------------------------------------------------
@@ -380,3 +429,16 @@ class HeronEnvCore(EventHandlers, IrregularEvents, TimingStreams):
         """Called after a tick of ``agent_id`` at ``T`` (s) issued ``command`` (its effect or
         messages are queued); ``observation`` is what the policy saw (as of ``S`` s), or None
         when the command came from ``env.step``. Only called when overridden. Default: no-op."""
+
+
+def _skip_known(validate, known: dict):
+    """``validate(command, agent_id)``, except for the commands in ``known`` (``id`` -> the
+    pre-validated read-only array): those come back as they are."""
+    get = known.get
+
+    def check(command, agent_id):
+        if get(id(command)) is command:
+            return command
+        return validate(command, agent_id)
+
+    return check

@@ -21,6 +21,7 @@ from heron.scheduling.event import Event, EventType
 _EFFECT = EventType.ACTION_EFFECT
 _MESSAGE = EventType.MESSAGE_DELIVERY
 _NEG_INF = float("-inf")
+_INF = float("inf")
 
 
 def _policy_name(policy) -> str:
@@ -39,13 +40,15 @@ class EventHandlers:
 
     # -- handlers ------------------------------------------------------------------------------
     def _handle_tick(self, event, sched) -> None:
-        if type(event.payload) is self._ooc_type:
-            return self._handle_ooc_tick(event, event.payload)
+        payload = event.payload
+        if payload.__class__ is self._ooc_type:
+            return self._handle_ooc_tick(event, payload)
         T = event.timestamp
         if T > self._advanced_to:  # (``_advance`` inlined)
             if self._dirty:
                 self._flush_snapshot()
-            self.advance_to(T)
+            if self._advance_hook is not None:
+                self._advance_hook(T)
             self._advanced_to = T
         aid = event.agent_id
         rt = self._rt.get(aid)
@@ -67,15 +70,23 @@ class EventHandlers:
         command = pending.get(aid) if pending else None
         obs = None
         source = "pending"
+        policy = agent._policy_fn
+        if command is None and policy is not None:
+            obs = self.delayed_observation(aid, S) if S < T else self._observe(agent)
+            try:  # (``_call_policy`` inlined)
+                if rt.decide is None:
+                    command = policy(obs, agent.latest_message)
+                else:
+                    command = rt.decide(obs)
+            except Exception as exc:
+                self._policy_failed(exc, agent, T)
+                raise
+            source = "policy"
+        trace = self.trace
         if command is None:
-            if agent._policy_fn is not None:
-                obs = self.delayed_observation(aid, S) if S < T else self._observe(agent)
-                command = self._call_policy(rt, agent, obs, T)
-                source = "policy"
-        if command is None:
-            if self.trace is not None:
-                self.trace.append({"kind": "tick", "time": T, "agent": aid, "tick": k,
-                                   "obs_time": S, "source": None})
+            if trace is not None:
+                trace.append({"kind": "tick", "time": T, "agent": aid, "tick": k,
+                              "obs_time": S, "source": None})
             return
         M = None
         if rt.is_sender:  # a coordinator: its protocol turns the command into messages
@@ -84,15 +95,21 @@ class EventHandlers:
             action = rt.validate(command, aid)
             A = cfg.get_act_delay()
             E = T + A
-            if E < rt.e_last:  # FIFO: never overtake an earlier command
-                E = rt.e_last
+            e_last = rt.e_last
+            if E < e_last:  # FIFO: never overtake an earlier command
+                E = e_last
             rt.e_last = E
             rt.in_flight.append((E, S))
-            sched.schedule(Event(E, _EFFECT, aid, action, rt.effect_priority))
-            if self.trace is not None:
-                self.trace.append({"kind": "tick", "time": T, "agent": aid, "tick": k,
-                                   "obs_time": S, "source": source, "act_delay": A,
-                                   "effect_time": E, "command": action})
+            prio = rt.effect_priority
+            ev = Event(E, _EFFECT, aid, action, prio)
+            if sched._now <= E < _INF:  # what EventScheduler.schedule checks (the rest holds
+                ev.sequence = sched._queue.push(E, prio, ev)  # by construction)
+            else:
+                sched.schedule(ev)  # raises its error
+            if trace is not None:
+                trace.append({"kind": "tick", "time": T, "agent": aid, "tick": k,
+                              "obs_time": S, "source": source, "act_delay": A,
+                              "effect_time": E, "command": action})
         if aid in self._source_monitors:
             self._monitors_after_decision(aid, T, S, obs, agent, M)
         if self._decision_hook is not None:
@@ -106,11 +123,16 @@ class EventHandlers:
                 return agent._policy_fn(obs, agent.latest_message)
             return rt.decide(obs)
         except Exception as exc:
-            if hasattr(exc, "add_note"):
-                exc.add_note(f"heron: raised by the policy {_policy_name(agent.policy)!r} of "
-                             f"agent {agent.agent_id!r} at its tick at t={T!r} s "
-                             f"({self.episode_label()}{self._env_name()})")
+            self._policy_failed(exc, agent, T)
             raise
+
+    def _policy_failed(self, exc: BaseException, agent, T: float) -> None:
+        """Add a note to ``exc`` (raised by ``agent``'s policy at its tick at ``T`` s) naming the
+        policy, the agent, the tick time and the episode."""
+        if hasattr(exc, "add_note"):
+            exc.add_note(f"heron: raised by the policy {_policy_name(agent.policy)!r} of "
+                         f"agent {agent.agent_id!r} at its tick at t={T!r} s "
+                         f"({self.episode_label()}{self._env_name()})")
 
     def _env_name(self) -> str:
         return "" if self.env_id is None else f", env {self.env_id!r}"
@@ -139,12 +161,13 @@ class EventHandlers:
         if t > self._advanced_to:  # (``_advance`` inlined)
             if self._dirty:
                 self._flush_snapshot()
-            self.advance_to(t)
+            if self._advance_hook is not None:
+                self._advance_hook(t)
             self._advanced_to = t
         aid = event.agent_id
         action = event.payload
         rt = self._rt.get(aid)
-        if type(action) is dict:  # queued with scheduler.schedule_action_effect
+        if action.__class__ is dict:  # queued with scheduler.schedule_action_effect
             action = self._registered[aid].validate_command(action.get("action"))
         if rt is None:
             self._registered[aid].actuator = action
@@ -172,7 +195,8 @@ class EventHandlers:
         if t > self._advanced_to:  # (``_advance`` inlined)
             if self._dirty:
                 self._flush_snapshot()
-            self.advance_to(t)
+            if self._advance_hook is not None:
+                self._advance_hook(t)
             self._advanced_to = t
         msg = event.payload
         if type(msg) is dict:  # queued with scheduler.schedule_message_delivery
@@ -203,7 +227,8 @@ class EventHandlers:
         if t > self._advanced_to:  # (``_advance`` inlined)
             if self._dirty:
                 self._flush_snapshot()
-            self.advance_to(t)
+            if self._advance_hook is not None:
+                self._advance_hook(t)
             self._advanced_to = t
         if self.on_env_update(event) is not False:
             if self._delayed_ids:

@@ -14,10 +14,10 @@ and counts in ``clamped`` (a one-time ``RuntimeWarning`` says so).
 """
 from __future__ import annotations
 
-import bisect
 import math
 import warnings
-from typing import Any, Tuple
+from bisect import bisect_left as _bisect_left
+from typing import Any, Optional, Tuple
 
 PRUNE_MIN = 64
 
@@ -41,8 +41,14 @@ class SnapshotHistory:
         return max([0.0] + [max(c.obs_delay * (1.0 + 10.0 * c.jitter_ratio), c.min_delay)
                             for c in tick_configs])
 
-    def record_initial(self, t0: float, snapshot: Any) -> None:
-        """Forget everything; keep ``snapshot`` as the state at the start time ``t0`` (s)."""
+    def record_initial(self, t0: float, snapshot: Any, window: Optional[float] = None) -> None:
+        """Forget everything; keep ``snapshot`` as the state at the start time ``t0`` (s).
+        ``window`` (s, >= 0), if given, replaces the kept window (an object reused across
+        episodes)."""
+        if window is not None:
+            if not window >= 0.0:
+                raise ValueError(f"window must be >= 0 seconds; got {window!r}")
+            self.window = float(window)
         self._keys = [-math.inf]
         self._items = [(float(t0), snapshot)]
 
@@ -57,27 +63,29 @@ class SnapshotHistory:
         self._items.append((t, snapshot))
         if len(keys) <= PRUNE_MIN:  # fewer than PRUNE_MIN can be dead: nothing to prune
             return
-        dead = bisect.bisect_left(keys, t - self.window) - 1
+        dead = _bisect_left(keys, t - self.window) - 1
         if dead >= PRUNE_MIN and dead * 2 >= len(keys):
             del keys[:dead]
             del self._items[:dead]
 
     def before(self, s: float) -> Tuple[float, Any]:
         """``(time, snapshot)`` of the last recording with time ``< s`` (s)."""
-        i = bisect.bisect_left(self._keys, s) - 1
-        if i < 0:
-            if not self._items:
-                raise RuntimeError("no observation snapshot recorded: call setup_event_driven()")
-            i = 0
-            if self._keys[0] != -math.inf:
-                self.clamped += 1
-                if not self._warned:
-                    self._warned = True
-                    warnings.warn(f"an observation delay reached back to t={s:.6g} s, beyond the "
-                                  f"kept history ({self.window:.6g} s); using the oldest kept "
-                                  "snapshot. Raise env.observation_history_seconds.",
-                                  RuntimeWarning, stacklevel=3)
-        return self._items[i]
+        i = _bisect_left(self._keys, s) - 1
+        if i >= 0:
+            return self._items[i]
+        # nothing recorded before ``s``: only the initial snapshot sorts there, unless the
+        # lookup reaches back beyond the kept history
+        if not self._items:
+            raise RuntimeError("no observation snapshot recorded: call setup_event_driven()")
+        if self._keys[0] != -math.inf:
+            self.clamped += 1
+            if not self._warned:
+                self._warned = True
+                warnings.warn(f"an observation delay reached back to t={s:.6g} s, beyond the "
+                              f"kept history ({self.window:.6g} s); using the oldest kept "
+                              "snapshot. Raise env.observation_history_seconds.",
+                              RuntimeWarning, stacklevel=3)
+        return self._items[0]
 
     def __len__(self) -> int:
         return len(self._keys)

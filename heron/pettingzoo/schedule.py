@@ -4,7 +4,8 @@
 
 * ``None``: lock-step, ``TickConfig.deterministic(tick_interval=dt)`` for every agent;
 * a ``TickConfig`` (or its ``to_dict()`` form), or a preset name (``"scada"``, ``"w1"``, ...,
-  ``heron.scheduling.presets``: its ``"field"`` class), for every agent;
+  ``heron.scheduling.presets``: its ``"field"`` class at a nominal tick of ``dt``), for every
+  agent;
 * a dict keyed by agent id, or by ``"field"`` (the class of every agent of a plain PettingZoo
   env), whose values are any of the above; per-id entries win over ``"field"``, agents with
   neither are lock-step. Unknown keys raise ``ValueError``.
@@ -31,13 +32,13 @@ FIELD = "field"
 _GROWTH_LIMIT = 1 << 24
 
 
-def _as_config(value, where: str) -> TickConfig:
+def _as_config(value, where: str, dt: float) -> TickConfig:
     """A ``TickConfig`` from a config, a dict of its fields (``heron.batch.timing``'s rules) or
-    a preset name (its field-agent timing)."""
+    a preset name (its field-agent timing on an env whose nominal tick is its step ``dt``)."""
     if isinstance(value, str):
         from heron.scheduling.presets import preset
 
-        return preset(value).tick_config(FIELD)
+        return preset(value).tick_config(FIELD, nominal_tick=dt)
     from heron.batch.timing import as_tick_config
 
     return as_tick_config(value, where, also="or a preset name")
@@ -49,7 +50,7 @@ def resolve_timing(agent_ids, timing, dt: float) -> list:
     if timing is None:
         return [TickConfig.deterministic(tick_interval=dt) for _ in agent_ids]
     if not isinstance(timing, dict):
-        tc = _as_config(timing, "timing")
+        tc = _as_config(timing, "timing", dt)
         return [tc] * len(agent_ids)
     unknown = [k for k in timing if k != FIELD and k not in agent_ids]
     if unknown:
@@ -58,9 +59,9 @@ def resolve_timing(agent_ids, timing, dt: float) -> list:
     out = []
     for a in agent_ids:
         if a in timing:
-            out.append(_as_config(timing[a], f"timing[{a!r}]"))
+            out.append(_as_config(timing[a], f"timing[{a!r}]", dt))
         elif FIELD in timing:
-            out.append(_as_config(timing[FIELD], f"timing[{FIELD!r}]"))
+            out.append(_as_config(timing[FIELD], f"timing[{FIELD!r}]", dt))
         else:
             out.append(TickConfig.deterministic(tick_interval=dt))
     return out

@@ -25,6 +25,8 @@ __all__ = ["MAX_JITTER_RATIO", "MAX_SECONDS", "MIN_INTERVAL", "check_count", "ch
 
 
 def _real(name: str, value, what: str) -> float:
+    if type(value) is float:  # the common case, without the ABC check
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be {what}; got {value!r} ({type(value).__name__})")
     return float(value)
@@ -73,6 +75,8 @@ def check_count(name: str, value, *, allow_none: bool = False) -> Optional[int]:
     """A non-negative int (NumPy integers accepted, bools refused); None when ``allow_none``."""
     if value is None and allow_none:
         return None
+    if type(value) is int and value >= 0:  # the common case, without the ABC check
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise ValueError(f"{name} must be a non-negative int{' or None' if allow_none else ''}; "
                          f"got {value!r}")

@@ -150,6 +150,12 @@ class EventScheduler(ReferenceAPI):
         return self._entry(agent_id).index
 
     @property
+    def agent_indices(self) -> Dict[Any, int]:
+        """Registration index of each registered agent (``agent_index``), in registration
+        order."""
+        return {aid: e.index for aid, e in self._agents.items()}
+
+    @property
     def agents(self) -> list:
         """Registered agent ids in registration order."""
         return list(self._agents)

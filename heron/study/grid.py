@@ -11,6 +11,16 @@
   ``tick_ratio`` field ticks). ``[timing.grid.field]`` and ``[timing.grid.coordinator]`` hold the
   same axes (except ``tick_ratio``) for one agent class only.
 
+Presets are applied to the study env's nominal timing (``heron.scheduling.presets``: relative
+values follow the env's ticks, absolute ones are the standard's seconds, and a preset that does
+not fit the env is refused, naming the ``base`` or ``presets`` line). ``parse_timing(loc, table,
+nominal)`` takes that nominal timing (``heron.scheduling.nominal``); without it (a study file
+parsed before its env is resolved) the presets are at their reference timing (the battery
+fleet's) until ``StudySpec.for_env`` fits them, which ``run_study`` does before anything runs.
+A scenario's ``timing`` has one entry per agent class, plus one per agent whose own nominal tick
+gives other values than its class's (agents of one class ticking at different rates); an axis
+sets its field in every entry of its class(es).
+
 A scenario's ``label`` names it in the dataset (the ``scenario`` partition): the preset name, or
 ``axis=value`` pairs joined by commas (``"jitter_ratio=0.2,act_delay=0.5"``). A value prints as
 ``%g`` when that reads back exactly, else as the shortest text that does (``repr``:
@@ -26,7 +36,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from heron.scheduling.presets import AGENT_CLASSES, PRESETS, preset
+from heron.scheduling.presets import AGENT_CLASSES, PRESETS, PresetMismatchError, preset
 from heron.scheduling.tick_config import JitterType, TickConfig
 from heron.study.errors import SourceLocator
 
@@ -42,8 +52,9 @@ MAX_SCENARIOS = 100_000
 class Scenario:
     """One timing configuration of a study.
 
-    ``timing`` maps agent class to ``TickConfig`` keyword arguments (times in seconds); ``axes``
-    maps axis column names to this scenario's values; ``mode`` is ``"event"`` or ``"sync"``.
+    ``timing`` maps agent class (and the id of an agent whose own nominal rate gives it other
+    values) to ``TickConfig`` keyword arguments (times in seconds); ``axes`` maps axis column
+    names to this scenario's values; ``mode`` is ``"event"`` or ``"sync"``.
     """
 
     label: str
@@ -54,7 +65,7 @@ class Scenario:
     mode: str = "event"
 
     def tick_configs(self) -> dict:
-        """``{agent_class: TickConfig}`` for this scenario (empty for the sync baseline)."""
+        """``{agent class or id: TickConfig}`` for this scenario (empty for the sync baseline)."""
         return {cls: TickConfig(**f) for cls, f in self.timing.items()}
 
     def to_dict(self) -> dict:
@@ -147,23 +158,45 @@ def _parse_axes(loc: SourceLocator, grid: dict) -> list:
     return axes
 
 
-def _apply(loc, base: str, point: dict, axes: list) -> dict:
-    timing = {cls: preset(base).fields(cls) for cls in AGENT_CLASSES}
+def _class_of(key: str, nominal) -> str:
+    """The agent class of a scenario timing entry (a class, or an agent id of ``nominal``)."""
+    return key if key in AGENT_CLASSES else nominal.class_of(key)
+
+
+def _apply(base_timing: dict, point: dict, axes: list, nominal) -> dict:
+    timing = {k: dict(v) for k, v in base_timing.items()}
+    classes = {k: _class_of(k, nominal) for k in timing}
     ratio = None
     for column, cls, field, _ in axes:
         value = point[column]
         if field == "tick_ratio":
             ratio = value
             continue
-        for c in ([cls] if cls else AGENT_CLASSES):
-            timing[c][field] = value
+        for key, c in classes.items():
+            if cls is None or c == cls:
+                timing[key][field] = value
     if ratio is not None:
-        timing["coordinator"]["tick_interval"] = ratio * timing["field"]["tick_interval"]
+        for key, c in classes.items():
+            if c == "coordinator":
+                timing[key]["tick_interval"] = ratio * timing["field"]["tick_interval"]
+    for key, c in classes.items():   # an agent's entry the axes made equal to its class's
+        if key not in AGENT_CLASSES and timing[key] == timing[c]:
+            del timing[key]
     return timing
 
 
-def parse_timing(loc: SourceLocator, table: dict) -> list:
-    """Validate ``[timing]`` and return the event-driven scenarios (``Scenario`` list)."""
+def _preset_timing(loc, name: str, key: str, nominal) -> dict:
+    """``preset(name).scenario_timing(nominal)``; a preset that does not fit the env is an
+    error at the ``[timing] key`` line."""
+    try:
+        return preset(name).scenario_timing(nominal)
+    except PresetMismatchError as exc:
+        raise loc.error(("timing",), key, str(exc)) from None
+
+
+def parse_timing(loc: SourceLocator, table: dict, nominal=None) -> list:
+    """Validate ``[timing]`` and return the event-driven scenarios (``Scenario`` list), the
+    presets applied to ``nominal`` (a ``NominalTiming``; None: the presets' reference timing)."""
     valid = ("base", "presets", "grid")
     for key in table:
         if key not in valid:
@@ -197,19 +230,20 @@ def parse_timing(loc: SourceLocator, table: dict) -> list:
                         f"most {MAX_SCENARIOS:,}: use fewer values per axis, or split the grid "
                         "into several studies")
     if axes:
+        base_timing = _preset_timing(loc, base, "base", nominal)
         for combo in itertools.product(*(a[3] for a in axes)):
             point = dict(zip(columns, combo))
-            timing = _apply(loc, base, point, axes)
+            timing = _apply(base_timing, point, axes, nominal)
             label = ",".join(f"{c}={_fmt(v)}" for c, v in point.items())
             scenarios.append(Scenario(label, "grid", base, point, timing))
     for n in names:
         p = preset(n)
         scenarios.append(Scenario(p.name, "preset", p.name, {c: None for c in columns},
-                                  {cls: p.fields(cls) for cls in AGENT_CLASSES}))
+                                  _preset_timing(loc, n, "presets", nominal)))
     if not scenarios:
         p = preset(base)
         scenarios.append(Scenario(p.name, "preset", p.name, {},
-                                  {cls: p.fields(cls) for cls in AGENT_CLASSES}))
+                                  _preset_timing(loc, base, "base", nominal)))
     labels = [s.label for s in scenarios]
     if len(set(labels)) != len(labels) or SYNC_LABEL in labels:
         dup = sorted({x for x in labels if labels.count(x) > 1 or x == SYNC_LABEL})
@@ -226,7 +260,8 @@ def _check_consistency(loc, scenarios, axes) -> None:
             try:
                 TickConfig(**fields)
             except (TypeError, ValueError) as exc:
-                raise loc.error(("timing",), None, f"scenario {s.label!r}, {cls} agents: "
+                who = f"{cls} agents" if cls in AGENT_CLASSES else f"agent {cls!r}"
+                raise loc.error(("timing",), None, f"scenario {s.label!r}, {who}: "
                                                    f"{exc}") from None
             if (s.kind == "grid" and fields["jitter_ratio"] > 0
                     and fields["jitter_type"] == "NONE"

@@ -124,6 +124,7 @@ def run_study(spec, out_dir: Optional[str] = None, *, executor=None, scheduler=N
     out_dir = os.path.abspath(os.fspath(out_dir))
     _evaluator(evaluator)
     env, env_task, worker_imports = check_study(spec, user_imports)
+    spec = spec.for_env(env)   # presets at the env's nominal timing (heron.scheduling.presets)
     # the env's metric columns fix the dataset's schema: every shard writes them
     metrics = env_metric_names(env)
     plan = size_plan(spec, env, _workers(executor, max_workers))

@@ -39,6 +39,15 @@ dataset's ``seed`` column tells them apart; the analysis nests episodes in seeds
 pooled intervals, the between-seed spread: ``heron.analysis.summarize``). ``seed = N`` and
 ``n_seeds = 1`` are the same study as before seeds were a list (same fingerprint, same shards).
 
+Presets are scaled to the study's env (``heron.scheduling.presets``): ``parse_spec`` reads the
+file alone, so its scenarios hold the presets at their reference timing (``spec.nominal is
+None``); ``spec.for_env(env)`` applies them to the env's nominal timing (a preset that does not
+fit the env is a ``StudySpecError`` at its line), and ``run_study`` does that as soon as the env
+resolves, before anything runs or is recorded. A fitted spec records the env's nominal ticks and
+the synchronous baseline's decision period (``env.dt``) in ``to_dict()["env_timing"]`` (reports
+print it); like the env's code, that record is not part of the fingerprint, while the scaled
+scenario timings are.
+
 The dataset's columns follow the environment: the engine's columns, then the metric columns the
 env declares (``BatchEnv.metrics``). ``examples/`` holds complete study files.
 
@@ -53,13 +62,14 @@ import json
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from heron.study.errors import SourceLocator, StudySpecError
 from heron.study.grid import SYNC, Scenario, parse_timing
 
 DEFAULT_SHARD_SIZE = 50_000
+ENV_TIMING_KEY = "env_timing"   # to_dict(): the env's nominal timing, once fitted (for_env)
 ENGINES = ("batch", "interactive")
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 _IMPORT = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
@@ -73,6 +83,7 @@ _SECTIONS = {
     "environment": ("name", "kwargs"),
     "policies": None,  # free keys: policy names
     "timing": None,    # validated in grid.py
+    "sensitivity": None,  # heron sensitivity's factors: validated in sensitivity_spec.py
 }
 
 
@@ -91,7 +102,10 @@ class PolicySpec:
 @dataclass(frozen=True)
 class StudySpec:
     """A validated study. Times in seconds; ``scenarios`` excludes the sync baseline. ``seeds``:
-    the replicates (``(seed,)`` unless the study lists several); ``seed`` is the first."""
+    the replicates (``(seed,)`` unless the study lists several); ``seed`` is the first.
+    ``nominal``: the env's ``NominalTiming`` the presets of ``scenarios`` are applied to (None:
+    not fitted yet, the presets' reference timing; ``for_env``); ``timing_table``: the study
+    file's ``[timing]`` table (what ``for_env`` re-applies)."""
 
     name: str
     seed: int
@@ -108,6 +122,8 @@ class StudySpec:
     source_text: str = ""
     source_path: Optional[str] = None
     seeds: tuple = ()
+    nominal: object = None
+    timing_table: Optional[dict] = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         seeds = tuple(int(x) for x in self.seeds) if self.seeds else (int(self.seed),)
@@ -141,12 +157,32 @@ class StudySpec:
         }
         if self.multi_seed:
             out["seeds"] = list(self.seeds)
+        if self.nominal is not None:
+            out[ENV_TIMING_KEY] = self.nominal.to_dict()
         return out
 
     def fingerprint(self) -> str:
-        """SHA-256 of ``to_dict()``: two specs with the same fingerprint give the same dataset."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        """SHA-256 of ``to_dict()`` without the env's timing record (``env_timing``, derived from
+        the env like its code): two specs with the same fingerprint give the same dataset."""
+        doc = {k: v for k, v in self.to_dict().items() if k != ENV_TIMING_KEY}
+        blob = json.dumps(doc, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
+
+    def for_env(self, env) -> "StudySpec":
+        """This study with its presets applied to ``env``'s nominal timing (a ``BatchEnv``, a
+        ``PettingZooSpec`` or a ``NominalTiming``): the scenarios are rebuilt from the study
+        file's ``[timing]`` table; ``StudySpecError`` (naming the line) when a preset does not
+        fit the env. Returns ``self`` when it is already fitted to that timing."""
+        from heron.scheduling.nominal import nominal_timing
+
+        nominal = nominal_timing(env)
+        if nominal == self.nominal:
+            return self
+        if self.timing_table is None:   # built in code, not from a file: nothing to re-apply
+            return replace(self, nominal=nominal)
+        loc = SourceLocator(self.source_text, self.source_path)
+        scenarios = tuple(parse_timing(loc, self.timing_table, nominal))
+        return replace(self, scenarios=scenarios, nominal=nominal)
 
 
 def _tomllib():
@@ -265,11 +301,15 @@ def parse_spec_dict(data: dict, *, text: str = "", path: Optional[str] = None) -
     if not isinstance(timing, dict):
         raise loc.error((), "timing", f"must be a table; got {timing!r}")
     scenarios = tuple(parse_timing(loc, timing))
+    if "sensitivity" in data:   # only `heron sensitivity` reads it; checked here all the same
+        from heron.study.sensitivity_spec import parse_sensitivity
+        parse_sensitivity(loc, data["sensitivity"], timing.get("base", "deterministic"))
     axes = tuple(scenarios[0].axes) if scenarios else ()
     spec = StudySpec(name=name, seed=seeds[0], n_episodes=n_episodes, horizon=horizon,
                      shard_size=shard_size, engine=engine, output=output, env_name=env_name,
                      env_kwargs=dict(env_kwargs), policies=policies, scenarios=scenarios,
-                     axes=axes, source_text=text, source_path=path, seeds=seeds)
+                     axes=axes, source_text=text, source_path=path, seeds=seeds,
+                     timing_table=timing)
     from heron.study.plan import check_names
 
     check_names(spec, loc.error)

@@ -104,6 +104,10 @@ def test_tick_window_follows_the_time_scale(tmp_path):
                TickConfig.deterministic(60.0, 2.0, 1.5)}
     assert default_window(heating) == 600.0
     assert default_window([TickConfig.deterministic(1.0), scada("coordinator")]) == 600.0
+    # a 1:300 hierarchy: at most 600 ticks of the fast agent, never past the horizon
+    slow = [TickConfig.deterministic(60.0), TickConfig.deterministic(18000.0)]
+    assert default_window(slow) == 36000.0
+    assert default_window(slow, horizon=21600.0) == 21600.0
     ticks, effects = tick_pattern(heating)["tick_interval=60,jitter_ratio=0,act_delay=1.5 (field)"]
     np.testing.assert_allclose(ticks, np.arange(0.0, 601.0, 60.0))
     np.testing.assert_allclose(effects, np.arange(0.0, 600.0, 60.0) + 1.5)
@@ -172,6 +176,31 @@ def test_scenarios_plot_shows_presets_and_absolute_returns(study_dir, tmp_path):
     assert kinds["act_delay=0.5,jitter_ratio=0.2"] == "grid"
     h, w, _ = png_shape(plot_scenarios(s, str(tmp_path / "s.png"), kinds=kinds))
     assert w > 1200 and h > 400
+
+
+def test_scenarios_plot_of_a_large_grid_shows_the_extremes(tmp_path):
+    """216 scenarios would make a figure 14,000 px tall: the plot keeps the baseline, the
+    presets and the grid scenarios with the largest and the smallest losses, and says so."""
+    import pandas as pd
+
+    from heron.analysis import plots
+
+    labels = [f"tick_ratio={r},jitter_ratio={j}" for r in range(18) for j in range(12)]
+    gap = np.arange(len(labels), dtype=float) - 100.0
+    mean = np.r_[-1.0, -1.1, -1.0 - gap / 100]
+    summary = pd.DataFrame({
+        "policy": "p", "scenario": ["sync", "scada"] + labels,
+        "mean": mean, "ci_low": mean - 0.1, "ci_high": mean + 0.1,
+        "gap_pct": np.r_[0.0, 10.0, gap], "gap_ci_low": np.r_[0.0, 9.0, gap - 1],
+        "gap_ci_high": np.r_[0.0, 11.0, gap + 1], "baseline_mean": -1.0})
+    kinds = {"sync": "sync", "scada": "preset", **{s: "grid" for s in labels}}
+    chosen, note = plots._readable_subset(summary, ["sync", "scada"] + labels, kinds)
+    assert len(chosen) == plots.MAX_SCENARIO_ROWS and chosen[:2] == ["sync", "scada"]
+    assert labels[-1] in chosen and labels[0] in chosen       # the worst and the best
+    assert labels[len(labels) // 2] not in chosen
+    assert "28 of 216 grid scenarios" in note
+    h, w, _ = png_shape(plots.plot_scenarios(summary, str(tmp_path / "big.png"), kinds=kinds))
+    assert h < 2600
 
 
 def test_report_says_gains_as_gains():

@@ -55,6 +55,6 @@ def test_replay_config_returns_the_schedule_and_continues_past_it():
 def test_stats_and_config():
     res = run_interactive(ENV, "simple", timing=TIMING, n_episodes=3, seed=1)
     assert res.stats["n_episodes"] == 3 and res.stats["threads"] == 1
-    assert res.stats["events"] > 3 * 2 * 10  # ticks, effects and reward samples
+    assert res.stats["events"] > 3 * 2 * 10  # ticks and effects
     assert res.config["engine"] == "interactive"
     assert len(res.episodes) == 6 and list(res.episodes["episode"]) == [0, 0, 1, 1, 2, 2]

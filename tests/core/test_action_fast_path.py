@@ -41,3 +41,12 @@ def test_fast_path_follows_new_specs_and_copies():
     n1 = action.neutral()
     n1[0] = 7.0
     assert action.neutral()[0] == 0.0  # neutral() returns a new array each time
+
+
+def test_fast_path_only_serves_one_entry_actions():
+    action = Action().set_specs(2, (-1.0, 1.0))
+    with pytest.raises(ValueError, match=r"agent 'a'.*shape \(2,\).*got shape \(1,\)"):
+        action.validate(np.array([0.5]), "a")  # a (1,) float64 array: not the fast path
+    np.testing.assert_array_equal(action.validate(np.array([0.5, 2.0]), "a"), [0.5, 1.0])
+    action.set_specs(1, (-1.0, 1.0))
+    assert action.validate(np.array([0.5]))[0] == 0.5

@@ -115,3 +115,25 @@ def test_bad_arguments_are_named():
     env = spec.interactive_env(policy=hold(2.0))  # outside [-1, 1]: clipped (actuator limit)
     env.run()
     assert env.get_agent("battery_1").actuator[0] == 1.0
+
+
+def test_no_reward_clock_events_and_an_unchanged_actuator_changes_nothing():
+    """Returns are integrals: no reward-clock events are queued, and a command equal to the
+    actuator adds no integration step and no breakpoint (one closed form from t = 0 here)."""
+    from heron.scheduling import EventType
+
+    spec = battery_fleet(2, horizon=20.0)
+    env = spec.interactive_env(timing={"field": TickConfig.deterministic(1.0, 0.3, 0.1)},
+                               policy=hold(0.0), seed=2, episode=5)
+    assert {ev.event_type for ev in env.scheduler.pending_events()} == {EventType.AGENT_TICK}
+    s0 = list(env.soc)
+    env.run()
+    assert env.soc == s0 and all(len(h) == 1 for h in env._hist)  # initial snapshots only
+    assert env.returns == [-abs(0.5 - s) * 20.0 for s in s0]  # one step: exactly
+    env.schedule_env_update(20.0, {"someone": "else"})  # not the fleet's: ignored
+    assert env.run_event_driven(20.0) == 1 and env.soc == s0
+    charging = spec.interactive_env(timing={"field": TickConfig.deterministic(1.0, 0.3, 0.1)},
+                                    policy=hold(0.2), seed=2, episode=5)
+    charging.run()
+    assert [len(h) for h in charging._hist] == [2, 2]  # the first effect only: 0 -> 0.2
+    assert charging.episode_metrics()["battery_1"]["n_effects"] == 20

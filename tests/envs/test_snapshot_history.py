@@ -45,3 +45,14 @@ def test_initial_snapshot_and_equal_times(heap_impl):
         SnapshotHistory(-1.0)
     with pytest.raises(RuntimeError, match="setup_event_driven"):
         SnapshotHistory(1.0).before(0.0)
+
+
+def test_a_history_reused_across_episodes_takes_a_new_window(heap_impl):
+    h = SnapshotHistory(0.0)
+    h.record_initial(0.0, "init", window=2.0)
+    assert h.window == 2.0
+    h.record(1.0, "a")
+    h.record_initial(0.0, "again")  # no window given: it stays
+    assert h.window == 2.0 and h.only_initial() and h.before(5.0) == (0.0, "again")
+    with pytest.raises(ValueError, match="window must be >= 0 seconds; got -1"):
+        h.record_initial(0.0, "x", window=-1.0)

@@ -198,8 +198,8 @@ def test_fifo_action_channel_hand_computed():
 def test_timing_forms_and_errors():
     env = wrapped({"field": JITTERED, "room_b": JITTERED.replace(tick_interval=60.0)})
     assert [c.tick_interval for c in env.configs] == [30.0, 60.0]
-    env = wrapped("scada")
-    assert env.configs[0].tick_interval == 1.0 and env.configs[0].act_delay == 1.5
+    env = wrapped("scada")   # a preset at the env's own scale: its step dt is the nominal tick
+    assert env.configs[0].tick_interval == DT and env.configs[0].act_delay == 1.5
     env = wrapped({"room_a": JITTERED.to_dict()})
     assert env.configs[0] == JITTERED and env.configs[1].tick_interval == DT  # lock-step default
     with pytest.raises(ValueError, match="unknown key"):

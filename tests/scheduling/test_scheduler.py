@@ -92,6 +92,8 @@ def test_registration_order_breaks_ties_never_hashing():
     s.run_until(2.0)
     for k in range(5):
         assert [a for _, a in log[5 * k:5 * k + 5]] == ids
+    assert s.agent_indices == {aid: s.agent_index(aid) for aid in ids}
+    assert list(s.agent_indices.values()) == [0, 1, 2, 3, 4]
 
 
 def test_class_order_at_one_timestamp():

@@ -11,18 +11,21 @@ agents on the event-driven core (``heron.envs.base``), so the two engines are te
 
 * physics (named parameters read from ``env_spec.p``, see ``battery.compiled.PARAMS``): SOC
   integrates ``power_scale * soc_rate * actuator`` per second, clipped to ``[soc_min, soc_max]``,
-  with the same closed form, zero-order hold (``advance_to(t)``; integrated lazily, per battery,
-  when a battery's state is next read or changed); seconds outside the band are accumulated
-  there too. Each battery keeps a ``SnapshotHistory`` of its state after every change (effect,
-  disturbance), so a delayed observation is its last state strictly before ``S`` integrated
-  forward to ``S``: the state at ``S`` (``own_observation_history``: the core takes no
-  snapshots of its own).
+  with the same closed form, zero-order hold, integrated lazily, per battery, up to the core's
+  clock (the time every handler has advanced to) when a battery's state is next read or changed
+  (``advance_to`` is not overridden, so the core never calls it); seconds outside the band are
+  accumulated there too. A command equal to the actuator changes nothing (no integration step).
+  Each battery keeps a ``SnapshotHistory`` of its state after every change (effect changing the
+  actuator, disturbance), so a delayed observation is its last state strictly before ``S``
+  integrated forward to ``S``: the state at ``S`` (``own_observation_history``: the core takes
+  no snapshots of its own).
 * initial SOC, disturbance times, units and sizes are drawn from the counter-based streams of
   ``heron._fast.rng`` for ``(seed, episode)``, exactly as ``compiled.init``/``disturb`` and the
   kernel draw them; so ``reset(seed=s, options={"episode": e})`` gives the batch engine's episode.
 * returns are time integrals of the reward rate (battery ``-|target - soc|``, coordinator the
   mean over batteries), exact under the SOC's closed form and accumulated where the physics is
-  integrated; the reward clock (``ENV_UPDATE`` at ``m * dt``) only paces ``step()``.
+  integrated. No reward-clock events are queued (the batch engine queues them only to mark
+  reporting instants in traces): they would change no return; ``step()`` runs ``dt`` seconds.
 * with a coordinator: a battery whose *observed* SOC is outside the band while armed raises an
   alarm to the coordinator (a message delayed by the battery's ``msg_delay`` sample of that tick,
   FIFO per link), then disarms until it observes its SOC back in the band. When an alarm arrives
@@ -34,7 +37,7 @@ agents on the event-driven core (``heron.envs.base``), so the two engines are te
 Policies: an agent's policy is called as ``policy(observation, message)``; a battery's policy
 observation is ``[soc at S]`` and, under a coordinator, the latest setpoint is the message (see
 ``policy_observation``). ``step(actions)`` hands commands to the event-driven core (used at the
-agents' next ticks) and advances one reward period; ``run()`` runs to the horizon with the
+agents' next ticks) and advances one reward period ``dt``; ``run()`` runs to the horizon with the
 agents' policies. ``episode_metrics()`` returns the batch engine's metrics per agent.
 Times are float64 seconds.
 """
@@ -54,13 +57,11 @@ from heron.demo_envs.battery.agents import ALARM, FleetBattery, FleetCoordinator
 from heron.envs.adapters import PettingZooParallelEnv
 from heron.envs.history import SnapshotHistory
 from heron.protocols.base import Message
-from heron.scheduling.event import Event, EventType
+from heron.scheduling.event import EventType
 
 _OOC = ("out_of_cycle_tick",)
 _DISTURB = "disturbance"
 _empty = np.empty
-_ENV_UPDATE = EventType.ENV_UPDATE
-_REWARD_PRIO = EventType.ENV_UPDATE.default_priority
 _TICK_CLASS = EventType.AGENT_TICK.default_priority
 _CUSTOM_CLASS = EventType.CUSTOM.default_priority
 
@@ -101,7 +102,6 @@ class BatteryFleetEnv(PettingZooParallelEnv):
         self._dist_size = float(p.dist_size)
         self._dist_mean = float(spec.disturbance_mean)
         self.msg_init = float(spec.msg_init)
-        self.n_rewards = int(math.floor(self.horizon / self.dt + 1e-9))
         self.seed, self.episode = int(seed), int(episode)
         coord = int(p.coord)
         specs = spec.agents
@@ -125,9 +125,13 @@ class BatteryFleetEnv(PettingZooParallelEnv):
         self.outside = [0.0] * n
         self.armed = [1] * n
         self.dev = [0.0] * n   # per battery: integral of |target - soc| (SOC x s)
-        # lazy physics: time to integrate to, all batteries' / each battery's integration time
-        self._t_target = self._t_all = 0.0
+        # lazy physics: all batteries' / each battery's integration time (s); they integrate up
+        # to the core's clock ``self._advanced_to``
+        self._t_all = 0.0
         self._tb = [0.0] * n
+        # per battery: its state (soc, actuator) after each change, for delayed observations
+        self._hist = [SnapshotHistory(0.0) for _ in range(n)]
+        self._hist_of = {bat.agent_id: h for bat, h in zip(self.batteries, self._hist)}
         self._streams = {}
         self.uses_after_decision = self.coordinator is not None  # alarms need a coordinator
         self.setup_event_driven()
@@ -145,8 +149,8 @@ class BatteryFleetEnv(PettingZooParallelEnv):
         """``reset`` without building the observations: episode ``episode`` of stream seed
         ``seed`` (None keeps the current value)."""
         for name, v in (("seed", seed), ("episode", episode)):
-            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))
-                                  or v < 0):
+            if v is not None and not (type(v) is int and v >= 0) and (
+                    isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0):
                 raise ValueError(f"{name} must be a non-negative int; got {v!r}")
         if seed is not None:
             self.seed = int(seed)
@@ -157,7 +161,7 @@ class BatteryFleetEnv(PettingZooParallelEnv):
         self.agents = self.possible_agents
 
     def _new_episode(self) -> None:
-        """Initial state from the episode's streams, first reward and disturbance queued."""
+        """Initial state from the episode's streams, first disturbance queued."""
         self._streams = {}
         lo, hi = self._init_lo, self._init_hi
         for b in range(self.n):
@@ -170,20 +174,12 @@ class BatteryFleetEnv(PettingZooParallelEnv):
         self._ooc_count = 0
         self._ooc_obs = None
         self._ooc_s = 0.0
-        self._reward_m = 1
-        self._t_target = self._t_all = 0.0
-        self._tb = [0.0] * self.n
         self.use_streams(self.seed, self.episode)  # the episode's timing: streams (seed, episode)
         self.reset_event_driven(0.0)
-        self._t_target = self._t_all = t0 = self._t_start
+        self._t_all = t0 = self._t_start
         self._tb = [t0] * self.n
-        self._hist = []
-        for b in range(self.n):
-            h = SnapshotHistory(self.observation_window)
-            h.record_initial(t0, (self.soc[b], self.act[b]))
-            self._hist.append(h)
-        if self.n_rewards >= 1:
-            self.schedule_env_update(self.dt, None)
+        for b, h in enumerate(self._hist):
+            h.record_initial(t0, (self.soc[b], self.act[b]), self.observation_window)
         if self._dist_mean > 0.0:
             u = self._uniform(ENV_AGENT, Q_DISTURB_TIME, 0)
             self._schedule_disturbance(self._t_start - self._dist_mean * math.log1p(-u), 0)
@@ -206,13 +202,17 @@ class BatteryFleetEnv(PettingZooParallelEnv):
 
     # -- physics hooks -------------------------------------------------------------------------
     def _apply_action(self, agent_id, action) -> None:
+        """A battery's actuator becomes ``action[0]``. An unchanged actuator changes nothing:
+        the trajectory stays one closed form (no integration step, no breakpoint)."""
         b = self._unit_of.get(agent_id)
         if b is not None:
-            t = self._t_target
-            if t > self._tb[b]:
-                self._sync_unit(b)
-            a = self.act[b] = float(action.item(0))
-            self._hist[b].record(t, (self.soc[b], a))
+            a = action.item(0)  # a float: commands are validated float64 arrays
+            if a != self.act[b]:
+                t = self._advanced_to
+                if t > self._tb[b]:
+                    self._sync_unit(b)
+                self.act[b] = a
+                self._hist[b].record(t, (self.soc[b], a))
 
     @property
     def returns(self) -> list:
@@ -261,15 +261,15 @@ class BatteryFleetEnv(PettingZooParallelEnv):
         s = s0 + rate * dt
         return min(max(s, self._smin), self._smax), out, self._deviation(s0, rate, dt)
 
-    def advance_to(self, t: float) -> None:
-        """Physics up to ``t`` (s), actuators held. Integration is lazy, per battery: it
-        happens (``_sync_unit``, ``_sync``) when a battery's state is next read or changed."""
-        self._t_target = t
+    def _soc_after(self, s0: float, a: float, dt: float) -> float:
+        """SOC after ``dt`` s from ``s0`` with actuator ``a`` (``_advance_unit``'s first
+        value, without the band and deviation integrals)."""
+        return min(max(s0 + self._k * a * dt, self._smin), self._smax)
 
     def _sync_unit(self, b: int) -> None:
-        """Integrate battery ``b`` up to ``advance_to``'s latest ``t`` (``_advance_unit``,
-        inlined for the common case of a zero actuator)."""
-        t = self._t_target
+        """Integrate battery ``b`` up to the core's clock (``_advance_unit``, inlined for the
+        common case of a zero actuator)."""
+        t = self._advanced_to
         dt = t - self._tb[b]
         if dt > 0.0:
             self._tb[b] = t
@@ -285,8 +285,8 @@ class BatteryFleetEnv(PettingZooParallelEnv):
                 self.dev[b] += dev
 
     def _sync(self) -> None:
-        """Integrate every battery up to ``advance_to``'s latest ``t``."""
-        t = self._t_target
+        """Integrate every battery up to the core's clock."""
+        t = self._advanced_to
         if t > self._t_all:
             self._t_all = t
             tb, soc, act, outside, devs = self._tb, self.soc, self.act, self.outside, self.dev
@@ -314,39 +314,35 @@ class BatteryFleetEnv(PettingZooParallelEnv):
     def _breakpoint(self, b: int) -> None:
         """Record battery ``b``'s state after a change at the current time (its trajectory is
         a closed form between changes: ``delayed_observation`` integrates from here)."""
-        self._hist[b].record(self._t_target, (self.soc[b], self.act[b]))
+        self._hist[b].record(self._advanced_to, (self.soc[b], self.act[b]))
 
     def delayed_observation(self, agent_id: str, s: float) -> np.ndarray:
         """The agent's env observation as of ``s`` (s): each battery's last recorded state
         strictly before ``s`` (events at ``s`` come after an observation sample at ``s``),
         integrated forward to ``s`` with its actuator held."""
-        b = self._unit_of.get(agent_id)
-        if b is None:  # the coordinator: every battery
+        h = self._hist_of.get(agent_id)
+        if h is None:  # the coordinator: every battery
             out = _empty(self.n)
             for u in range(self.n):
                 t_e, (x, a) = self._hist[u].before(s)
-                out[u] = x if a == 0.0 else self._advance_unit(x, a, s - t_e)[0]
+                out[u] = x if a == 0.0 else self._soc_after(x, a, s - t_e)
             return out
-        t_e, (x, a) = self._hist[b].before(s)
+        t_e, (x, a) = h.before(s)
         out = _empty(1)
-        out[0] = x if a == 0.0 else self._advance_unit(x, a, s - t_e)[0]
+        out[0] = x if a == 0.0 else self._soc_after(x, a, s - t_e)
         return out
 
     # -- events --------------------------------------------------------------------------------
     def on_env_update(self, event):
         payload = event.payload
         self._sync()
-        if payload is None:  # the reward clock: returns are integrals (``returns``); paces step()
-            m = self._reward_m = self._reward_m + 1
-            if m <= self.n_rewards:
-                self.scheduler.schedule(Event(m * self.dt, _ENV_UPDATE, None, None,
-                                              _REWARD_PRIO))
-            return False  # rewards change nothing observable: no snapshot
         if payload is _OOC:
             self._out_of_cycle_tick(event.timestamp)
             return False  # it queues messages; the state is unchanged (no core snapshots anyway)
-        self._disturb(event.timestamp, payload[1])
-        return None
+        if type(payload) is tuple and len(payload) == 2 and payload[0] == _DISTURB:
+            self._disturb(event.timestamp, payload[1])
+            return None
+        return False  # an update queued by someone else: nothing of the fleet's changed
 
     def _schedule_disturbance(self, t: float, j: int) -> None:
         self.schedule_env_update(t, (_DISTURB, j), priority=_CUSTOM_CLASS + len(self._agent_list))
@@ -433,8 +429,9 @@ class BatteryFleetEnv(PettingZooParallelEnv):
 
     def step(self, actions):
         """Hand ``actions`` (agent id -> command) to the agents' next ticks and advance one
-        reward period ``dt`` (s). Returns observations, rewards (reward samples of the period),
-        terminations, truncations (at the horizon) and infos, PettingZoo style."""
+        reward period ``dt`` (s). Returns observations, rewards (the returns' increments over the
+        period: integrals of the reward rate), terminations, truncations (at the horizon) and
+        infos, PettingZoo style."""
         if actions:
             self.set_pending_actions(actions)
         before = list(self.returns)
@@ -464,6 +461,7 @@ class BatteryFleetEnv(PettingZooParallelEnv):
         rows = []
         rts = self._rt
         outside = self.outside
+        returns = self.returns
         for i, a in enumerate(self._agent_list):
             rt = rts[a.agent_id]
             if a is self.coordinator:
@@ -472,7 +470,7 @@ class BatteryFleetEnv(PettingZooParallelEnv):
                     acc += outside[b]
             else:
                 acc = outside[a.unit]
-            rows.append((self.returns[i], rt.n_ticks, rt.n_effects, rt.n_messages,
+            rows.append((returns[i], rt.n_ticks, rt.n_effects, rt.n_messages,
                          rt.obs_staleness_sum, rt.obs_staleness_max, rt.act_staleness_sum,
                          rt.act_staleness_max, acc))
         return rows
@@ -510,30 +508,8 @@ def build_interactive(env_spec, timing=None, *, policy=None, seed: int = 0, epis
     agent id or class, of ``policy(observation, message)`` callables (``heron.core.policies``).
     ``seed``/``episode`` select the episode's random streams; ``horizon`` in seconds.
     """
-    from heron.batch.env import AGENT_CLASSES
-    from heron.batch.timing import resolve_timing
+    from heron.batch.interactive_args import interactive_arguments
 
-    configs = resolve_timing(env_spec, timing)
-    agents = env_spec.agents
-    if policy is None or callable(policy) and not isinstance(policy, dict):
-        policies = [policy] * len(agents)
-    elif isinstance(policy, (list, tuple)):
-        if len(policy) != len(agents):
-            raise ValueError(f"policy list must have one entry per agent ({len(agents)}: "
-                             f"{env_spec.agent_ids}); got {len(policy)}")
-        policies = list(policy)
-    elif isinstance(policy, dict):
-        valid = set(env_spec.agent_ids) | set(AGENT_CLASSES)
-        unknown = [k for k in policy if k not in valid]
-        if unknown:
-            raise ValueError(f"policy has unknown key(s) {unknown}; valid: {sorted(valid)}")
-        policies = [policy.get(a.id, policy.get(a.agent_class)) for a in agents]
-    else:
-        raise TypeError(f"policy must be None, a callable, a list or a dict; got "
-                        f"{type(policy).__name__} {policy!r}")
-    if horizon is not None and not (isinstance(horizon, (int, float, np.integer, np.floating))
-                                    and not isinstance(horizon, bool) and horizon > 0
-                                    and math.isfinite(horizon)):
-        raise ValueError(f"horizon must be a finite number of seconds > 0; got {horizon!r}")
+    configs, policies = interactive_arguments(env_spec, timing, policy, horizon)
     return BatteryFleetEnv(env_spec, configs, policies, seed=seed, episode=episode,
                            horizon=horizon)
