@@ -19,7 +19,11 @@ Quantities: ``INIT`` for initial states, ``DISTURB_UNIT`` / ``DISTURB_SIZE`` for
 ``USER + 0``, ``USER + 1``, ...: the engine never uses a quantity ``>= USER``. ``ENV`` is the
 unit index for env-wide draws (not tied to a unit).
 
-Every function here is ``@njit`` and can be called from Python too (for tests).
+Every function here is ``@njit`` and can be called from Python too (for tests); there, pass
+keys as ``np.uint64(stream_key(...))``: ``stream_key`` returns a Python int, and once a
+dispatcher has compiled its int64 form (a key below 2**63 passed as a plain int), Numba converts
+every later plain int to int64, and a key at or above 2**63 fails with "OverflowError: int too
+big to convert". Inside compiled code keys are uint64 and none of this applies.
 """
 from __future__ import annotations
 

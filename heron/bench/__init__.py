@@ -4,6 +4,7 @@
 * ``heron.bench.suite``: each canonical workload (``heron.workloads``) on each engine;
 * ``heron.bench.baselines``: W3 as a SimPy model and as a plain ``heapq`` loop;
 * ``heron.bench.heap_throughput``: heap push+pop from Python and from Numba;
+* ``heron.bench.agent_scaling``: batch-engine events/s against the number of agents (``AS``);
 * ``heron.bench.measure``: medians of timed repeats after a warm-up;
 * ``heron.bench.anchors``: the reference anchors and targets of ``docs/performance.md``;
 * ``heron.bench.results``: rows, ratios and their table/JSON forms.

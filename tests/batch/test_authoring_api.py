@@ -84,9 +84,17 @@ def test_minimal_env_with_named_params_and_metrics_in_every_engine():
 
 
 def test_random_streams_are_public_and_pure():
-    k = stream_key(1, 2, 3, USER)
+    k = np.uint64(stream_key(1, 2, 3, USER))
     assert uniform(k, 5) == uniform(k, 5) and uniform(k, 5) != uniform(k, 6)
     assert np.isfinite(normal(k, 0)) and exponential(k, 0) > 0
+    # from Python, keys below and above 2**63 as np.uint64 (the module docstring), any order
+    keys = [stream_key(1, 2, q, USER) for q in range(40)]
+    small = [np.uint64(k) for k in keys if k < 2 ** 63]
+    large = [np.uint64(k) for k in keys if k >= 2 ** 63]
+    assert small and large
+    for key in (small[0], large[0], small[1], large[1]):
+        for f in (uniform, normal, exponential):
+            assert np.isfinite(f(key, 3))
 
 
 def test_refusals_name_what_is_wrong():

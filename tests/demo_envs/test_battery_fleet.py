@@ -44,7 +44,7 @@ def test_initial_soc_from_the_episode_stream():
     soc = st["soc"]
     assert soc.min() >= 0.2 and soc.max() <= 0.8
     assert stats.kstest(((soc - 0.2) / 0.6).ravel(), "uniform").pvalue > 0.001
-    assert abs(soc[5, 1] - (0.2 + 0.6 * uniform(stream_key(1, 5, 1, Q_INIT), 0))) < 1e-15
+    assert abs(soc[5, 1] - (0.2 + 0.6 * uniform(np.uint64(stream_key(1, 5, 1, Q_INIT)), 0))) < 1e-15
 
 
 def test_physics_closed_form_and_split_invariance():
