@@ -190,6 +190,9 @@ def cmd_sensitivity(args) -> int:
     from heron.study.resolve import import_user_module
     from heron.study.sensitivity_run import run_sensitivity
 
+    from heron.analysis.sobol import require_salib
+
+    require_salib()    # before anything runs
     imports = [import_user_module(target) for target in args.imports or ()]
     t0 = time.perf_counter()
 
@@ -394,6 +397,8 @@ def _describe_error(exc: BaseException) -> tuple:
                  StudyTooLargeError, StudyResolveError, UserImportError, ExecutorError,
                  StudyDataError, FileNotFoundError, NotADirectoryError, IsADirectoryError)
     if isinstance(exc, bad_input) or type(exc) in (ValueError, TypeError):
+        return 2, _one_line(exc)
+    if isinstance(exc, ModuleNotFoundError):   # an optional dependency (the message says which)
         return 2, _one_line(exc)
     if isinstance(exc, RuntimeError) and " failed: " in str(exc):  # a shard failed
         return 1, (f"{_one_line(exc)}\ncompleted shards are kept; fix the cause and run the "

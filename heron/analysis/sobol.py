@@ -74,6 +74,11 @@ MAX_SECONDS = 1e9
 MAX_RATIO = 100.0
 
 
+def require_salib() -> None:
+    """Raise the clear ``ModuleNotFoundError`` of ``_salib`` now when SALib is missing."""
+    _salib("sample")
+
+
 def _salib(module: str):
     """``SALib.sample.sobol`` or ``SALib.analyze.sobol``; a clear ImportError without SALib."""
     import importlib

@@ -127,3 +127,17 @@ def test_the_example_study_files_are_valid(name, n_factors):
     spec, sens = load_sensitivity(os.path.join(root, "examples", name))
     assert len(sens.factors) == n_factors and sens.n_base & (sens.n_base - 1) == 0
     assert sens.output and spec.output is None   # `heron run` of it needs --out: no clash
+
+
+def test_missing_salib_is_one_clear_line_before_any_work(tmp_path, monkeypatch, capsys):
+    import sys
+
+    path = tmp_path / "s.toml"
+    path.write_text(STUDY + SECTION.format(fmt="csv"))
+    monkeypatch.setitem(sys.modules, "SALib", None)       # as if it were not installed
+    monkeypatch.setitem(sys.modules, "SALib.sample", None)
+    monkeypatch.setitem(sys.modules, "SALib.sample.sobol", None)
+    assert main(["sensitivity", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "needs SALib: pip install 'heron[sensitivity]'" in err and "unexpected" not in err
+    assert not (tmp_path / "out").exists()
