@@ -70,7 +70,7 @@ def tanh_inplace_nb(x, n):
         x[a] = t if xa == xa else xa  # NaN stays NaN (the action check reports it)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, _nrt=True)  # allocates: counted even when called from a kernel
 def mlp_nb(params, off, obs, n_obs, out, n_act):
     """The tanh MLP of ``POLICY_MLP`` (layout in the module docstring). Dot products first (on
     contiguous slices, so LLVM vectorises them), then the layer's tanh (``tanh_inplace_nb``,

@@ -10,7 +10,8 @@ named fields, or a float64 array); ``met[e, i]`` receives agent ``i``'s metrics 
 
 Timing contract (docs/timing-model.md s.3-4), per episode:
 
-* observation samples at ``S[k]`` snapshot ``env_observe`` into the agent's ring slot ``k % R``;
+* observation samples at ``S[k]`` snapshot ``env_observe`` into the agent's ring slot ``k mod R``
+  (``R``, the ring's size, a power of two);
 * tick ``k`` at ``T[k]``: the policy sees that snapshot plus the latest delivered message;
   its action takes effect at ``E[k] = max(T[k] + A[k], E[k-1])`` and a sender's message is
   delivered at ``D[k] = max(T[k] + M[k], D[k-1])`` (first-in first-out rings);
@@ -135,6 +136,7 @@ def complete_decision(e, i, kind, idx, t, s, sched, offsets, timing, info, act_l
         m_delay = ooc_sample(timing[e], seed, episode, np.int64(i), np.int64(Q_OOC_MSG),
                              tm.msg_delay, np.int64(idx))
     R = ring_v.shape[3] - 1
+    RM = R - 1                      # R is a power of two: slot = index & RM (no division)
     # The effect and message rings below follow one rule on different fields. Written once as an
     # inlined helper, W1 ran 5 % slower (94-100k against 101-104k episodes/s, same session), so
     # the two blocks stay side by side: change them together.
@@ -148,7 +150,7 @@ def complete_decision(e, i, kind, idx, t, s, sched, offsets, timing, info, act_l
         a.e_last = te
         if a.eff_tail == a.eff_head:
             heads[e, 3 * info.shape[0] + i] = te
-        slot = a.eff_tail % R
+        slot = a.eff_tail & RM
         for j in range(n_act):
             ring_v[e, i, K_EFF, slot, j] = act_b[e, i, j]
         ring_t[e, i, K_EFF, slot, 0] = te
@@ -166,7 +168,7 @@ def complete_decision(e, i, kind, idx, t, s, sched, offsets, timing, info, act_l
         a.d_last = td
         if a.msg_tail == a.msg_head:
             heads[e, 2 * info.shape[0] + i] = td
-        slot = a.msg_tail % R
+        slot = a.msg_tail & RM
         for j in range(n_act):
             ring_v[e, i, K_MSG, slot, j] = act_b[e, i, j]
         ring_t[e, i, K_MSG, slot, 0] = td
@@ -241,6 +243,16 @@ def tree_leaf(heads, e, i, n_agents):
     return t, h
 
 
+def tree_leaves(n_agents):
+    """Leaves ``P`` of the winner tree over ``n_agents`` agents: the power of two >= it. The
+    tree's ``4 P`` floats follow the ``4 n + 1`` stream heads in each row of ``heads`` (no
+    allocation inside the kernel)."""
+    P = 1
+    while P < n_agents:
+        P *= 2
+    return P
+
+
 def tree_build(tr, heads, e, n_agents):
     """Fill the winner tree ``tr`` (``4 P`` floats, ``P`` the power of two >= ``n_agents``) from
     episode ``e``'s heads: node ``j`` (root 1, leaf of agent ``i`` at ``P + i``) holds its
@@ -312,6 +324,7 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
     episode = episode_start + e
     n_agents = info.shape[0]
     R = ring_v.shape[3] - 1
+    RM = R - 1                      # R is a power of two: slot = index & RM (no division)
     # decisions to complete: agents with dec_pending == 2 (one call site of complete_decision
     # keeps the code small); dec_pending == 1 marks a decision waiting for a Python policy
     need = False
@@ -357,7 +370,7 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
     P = 1
     while use_tree and P < n_agents:
         P *= 2
-    tr = np.empty(4 * P if use_tree else 0)
+    tr = heads[e, n_heads:n_heads + 4 * P] if use_tree else heads[e, 0:0]
     if use_tree:
         tree_build(tr, heads, e, n_agents)
     dirty = -1                      # agent whose heads changed since the tree last saw them
@@ -397,19 +410,28 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
             if heads[e, n_heads - 1] < bt:
                 bt = heads[e, n_heads - 1]
                 bh = n_heads - 1
-        else:
+            bc = 9
+            ba = 0
+            if bh >= 0:
+                bc = bh // n_agents
+                ba = bh - bc * n_agents
+        else:                       # class by class, agents in order: no division per event
             bt = inf_t
-            bh = -1
-            for h in range(n_heads):
-                tt = heads[e, h]
-                if tt < bt:
-                    bt = tt
-                    bh = h
-        bc = 9
-        ba = 0
-        if bh >= 0:
-            bc = bh // n_agents
-            ba = bh - bc * n_agents
+            bc = 9
+            ba = 0
+            h = 0
+            for cl in range(4):
+                for j in range(n_agents):
+                    tt = heads[e, h]
+                    if tt < bt:
+                        bt = tt
+                        bc = cl
+                        ba = j
+                    h += 1
+            if heads[e, n_heads - 1] < bt:
+                bt = heads[e, n_heads - 1]
+                bc = 4
+                ba = 0
         from_heap = False
         if c.heap_size > 0:
             h = heap[e, 0]
@@ -481,7 +503,7 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
             if bc == 0:                             # observation sample
                 o = offsets[i]
                 k = sched[e, o + a.obs_pos].obs_k
-                slot = k % R
+                slot = k & RM
                 if ring_t[e, i, K_OBS, slot, 2] >= 0.0:
                     c.status = ERR_RING
                     return
@@ -497,7 +519,7 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
             elif bc == 1:                           # regular tick
                 k = a.tick_k
                 r = sched[e, offsets[i] + k]
-                load_obs(e, i, k % R, info, acur, ring_v, ring_t, obs_b)
+                load_obs(e, i, k & RM, info, acur, ring_v, ring_t, obs_b)
                 a.tick_k = k + 1
                 if k + 1 < n_ticks[e, i]:
                     heads[e, n_agents + i] = sched[e, offsets[i] + k + 1].t
@@ -509,7 +531,7 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
                 ds = r.s
                 record(cur, trace, e, bt, EV_TICK, i, k, ds, bt, r.obs)
             elif bc == 2:                           # message delivery from sender i
-                slot = a.msg_head % R
+                slot = a.msg_head & RM
                 for j in range(n_agents):
                     if info[j].parent == i:
                         acur[e, j].inbox = ring_v[e, i, K_MSG, slot, info[j].child_slot]
@@ -519,11 +541,11 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
                 a.msg_head += 1
                 a.n_messages += 1
                 if a.msg_head < a.msg_tail:
-                    heads[e, 2 * n_agents + i] = ring_t[e, i, K_MSG, a.msg_head % R, 0]
+                    heads[e, 2 * n_agents + i] = ring_t[e, i, K_MSG, a.msg_head & RM, 0]
                 else:
                     heads[e, 2 * n_agents + i] = inf_t
             elif bc == 3:                           # action effect of agent i
-                slot = a.eff_head % R
+                slot = a.eff_head & RM
                 env_effect(st, e, p, i, ring_v[e, i, K_EFF, slot])  # noqa: F821
                 age = bt - ring_t[e, i, K_EFF, slot, 1]
                 a.act_stale_sum += age
@@ -535,7 +557,7 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
                 a.eff_head += 1
                 a.n_effects += 1
                 if a.eff_head < a.eff_tail:
-                    heads[e, 3 * n_agents + i] = ring_t[e, i, K_EFF, a.eff_head % R, 0]
+                    heads[e, 3 * n_agents + i] = ring_t[e, i, K_EFF, a.eff_head & RM, 0]
                 else:
                     heads[e, 3 * n_agents + i] = inf_t
             else:                                   # reward clock (traces only)
@@ -618,6 +640,7 @@ TEMPLATES = ("ooc_sample", "push_heap", "record", "complete_decision", "decision
              "load_obs", "tree_leaf", "tree_build", "tree_fix", "finish", "run_episode",
              "run_block")
 ENTRY = "rollout_kernel"
+NO_NRT = ("run_episode",)   # heron._fast.specialise.KernelEntry
 # Inlined at Numba IR level: avoids per-call reference counting of the many array arguments
 # (atomic operations that also make threads contend) on the per-event path. Helpers of rare
 # events (out-of-cycle samples, heap pushes) and ``run_episode`` (once per episode) are not:

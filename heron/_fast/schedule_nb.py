@@ -85,7 +85,9 @@ def timing_sample_nb(seed, episode, agent, quantity, index, base, code, ratio, f
     return sample_nb(key, index, base, code, ratio, floor)
 
 
-@njit(cache=True)
+# Without reference counting (the slices of ``buf`` per block would cost two calls each); the
+# rare allocation is in ``sort_observations_nb``.
+@njit(cache=True, _nrt=False)
 def fill_agent_nb(row, col0, cap, tm, seed, episode, agent, horizon, t_start, full, buf):
     """Fill one agent's ticks into ``row[col0:col0+cap]``: all ``cap`` of them when ``full``,
     else up to the first tick after ``horizon`` (s; the kernels read no further, and sampling
@@ -137,13 +139,20 @@ def fill_agent_nb(row, col0, cap, tm, seed, episode, agent, horizon, t_start, fu
             break
         k0 += m
     if not monotone:
-        svals = np.empty(n)
-        for k in range(n):
-            svals[k] = row[col0 + k].s
-        order = np.argsort(svals, kind="mergesort")
-        for p in range(n):
-            row[col0 + p].obs_k = order[p]
+        sort_observations_nb(row, col0, n)
     return n
+
+
+@njit(cache=True, _nrt=True)  # allocates; its caller counts no references
+def sort_observations_nb(row, col0, n):
+    """``row[col0 + p].obs_k`` = the tick of the ``p``-th observation sample in time order
+    (stable: ties keep tick order), for the first ``n`` ticks."""
+    svals = np.empty(n)
+    for k in range(n):
+        svals[k] = row[col0 + k].s
+    order = np.argsort(svals, kind="mergesort")
+    for p in range(n):
+        row[col0 + p].obs_k = order[p]
 
 
 @njit(cache=True)

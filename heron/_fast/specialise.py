@@ -26,9 +26,11 @@ process.
 from __future__ import annotations
 
 import re
+import threading
 import types as pytypes
 
 from numba import njit
+from numba.core.errors import NumbaError
 
 from heron._fast.heap_nb import CACHE
 from heron._fast.policy_nb import POLICY_USER, act_nb
@@ -102,23 +104,68 @@ def accrue_function(env_globals: dict):
         glb[name] = njit(inline="always")(pytypes.FunctionType(
             getattr(integrate_nb, name).__code__, glb, name))
     entry = "accrue_closed" if "env_reward_integral" in glb else "accrue_simpson"
-    return njit(inline="never")(pytypes.FunctionType(getattr(integrate_nb, entry).__code__, glb,
-                                                     entry))
+    if entry == "accrue_closed":
+        return njit(inline="always")(pytypes.FunctionType(
+            getattr(integrate_nb, entry).__code__, glb, entry))
+    # counted explicitly: callees inherit "no reference counting" from the kernels otherwise,
+    # and the Simpson rule (or an env's closed form) may allocate
+    return njit(inline="never", _nrt=True)(pytypes.FunctionType(
+        getattr(integrate_nb, entry).__code__, glb, entry))
+
+
+class KernelEntry:
+    """A specialised kernel's entry point. Its per-event templates (the module's ``NO_NRT``)
+    are compiled without Numba's reference counting: every array slice they pass on (an env's
+    ``out`` row, a policy's observation) would otherwise cost a call to ``NRT_incref`` and one to
+    ``NRT_decref``, about 30 % of W1's rollout. Such code cannot allocate; their non-inlined
+    callees can (``accrue_*`` and the copies of a user's functions are compiled with counting).
+    When an env's inlined function allocates (``np.empty``, ``.copy()``, array arithmetic), the
+    first call fails to compile; the entry then compiles, once per process, the same kernel with
+    counting everywhere and uses that (same results, slower: keep allocations out of inlined env
+    functions, or in a plain ``@njit`` helper they call). A genuine error in a user's code fails
+    that second compile too and is raised from it."""
+
+    def __init__(self, build):
+        self._build = build
+        self._lock = threading.Lock()
+        self.fn = build(False)
+        self.counted = False
+
+    def __call__(self, *args):
+        fn = self.fn
+        try:
+            return fn(*args)
+        except NumbaError:
+            if self.counted:
+                raise
+        with self._lock:
+            if not self.counted:
+                self.fn = self._build(True)
+                self.counted = True
+        return self.fn(*args)
 
 
 def specialise(module, key: str, functions: dict, metrics=(), user_policies=()):
-    """Return ``module.ENTRY`` compiled against the env ``functions`` (dict ``name -> njit
-    dispatcher`` for every name of ``heron.batch.env.ENV_NAMES``), ``metrics`` (njit functions,
-    in column order) and ``user_policies`` (``(dispatcher, n_args)`` by slot); memoised per
-    ``(module, key)``."""
-    from heron.batch.codegraph import fresh_copy, importable
-
+    """Return the ``KernelEntry`` of ``module.ENTRY`` compiled against the env ``functions``
+    (dict ``name -> njit dispatcher`` for every name of ``heron.batch.env.ENV_NAMES``),
+    ``metrics`` (njit functions, in column order) and ``user_policies`` (``(dispatcher,
+    n_args)`` by slot); memoised per ``(module, key)``."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
         raise ValueError(f"kernel key must be an identifier; got {key!r}")
     key = f"{key}_{engine_fingerprint()}"
     memo_key = (module.__name__, key)
-    if memo_key in _MEMO:
-        return _MEMO[memo_key]
+    if memo_key not in _MEMO:
+        _MEMO[memo_key] = KernelEntry(
+            lambda counted: _build(module, key + ("_rc" if counted else ""), functions, metrics,
+                                   user_policies, counted))
+    return _MEMO[memo_key]
+
+
+def _build(module, key: str, functions: dict, metrics, user_policies, counted: bool):
+    """``module.ENTRY`` compiled against the env (``counted``: reference counting in every
+    template, else not in ``module.NO_NRT``)."""
+    from heron.batch.codegraph import fresh_copy, importable
+
     copies: dict = {}
     glb = dict(module.__dict__)
     for name, f in functions.items():
@@ -130,6 +177,7 @@ def specialise(module, key: str, functions: dict, metrics=(), user_policies=()):
     cache = CACHE and importable(user)
     parallel_names = set(getattr(module, "PARALLEL", (module.ENTRY,)))
     inline_names = set(getattr(module, "INLINE", ()))
+    uncounted = () if counted else set(getattr(module, "NO_NRT", ()))
     for name in tuple(module.TEMPLATES) + (module.ENTRY,):
         f = getattr(module, name)
         clone = pytypes.FunctionType(f.__code__, glb, f"{name}__{key}", f.__defaults__,
@@ -139,7 +187,6 @@ def specialise(module, key: str, functions: dict, metrics=(), user_policies=()):
         clone.__doc__ = f.__doc__
         # the entry releases the GIL: chunks with Python policies run in several threads
         glb[name] = njit(cache=cache, parallel=name in parallel_names, nogil=name == module.ENTRY,
-                         inline="always" if name in inline_names else "never")(clone)
-    entry = glb[module.ENTRY]
-    _MEMO[memo_key] = entry
-    return entry
+                         inline="always" if name in inline_names else "never",
+                         _nrt=name not in uncounted)(clone)
+    return glb[module.ENTRY]

@@ -217,4 +217,5 @@ def sync_kernel(stride, info, act_lo, act_hi, pol, p, st, cur, acur, ring_v, rin
 
 TEMPLATES = ("sync_complete", "sync_decide", "sync_obs", "sync_episode")
 ENTRY = "sync_kernel"
+NO_NRT = ("sync_episode",)   # heron._fast.specialise.KernelEntry
 INLINE = ("sync_obs",)

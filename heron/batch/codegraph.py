@@ -225,6 +225,9 @@ def fresh_copy(obj, _memo=None):
     opts = dict(obj.targetoptions)
     for k in ("cache", "nopython"):  # njit implies nopython (and warns when it is passed)
         opts.pop(k, None)
+    # a kernel's per-event code runs without reference counting, which its callees inherit
+    # unless they say otherwise: a user's function may allocate (heron._fast.specialise)
+    opts.setdefault("_nrt", True)
     new = njit(**opts)(_rebuild(fn, replace, ""))
     memo[id(obj)] = new
     return new

@@ -158,7 +158,9 @@ def _new_work(plan: Plan, n: int, ring: int, heap_cap: int, trace_cap: int):
     obs_b = np.zeros((n, n_agents, plan.width))
     act_b = np.zeros((n, n_agents, plan.width))
     trace = np.zeros((n, trace_cap), dtype=trace_event_dt)
-    heads = np.full((n, 4 * n_agents + 1), np.inf)
+    from heron._fast.rollout_nb import tree_leaves
+
+    heads = np.full((n, 4 * n_agents + 1 + 4 * tree_leaves(n_agents)), np.inf)
     met = np.zeros((n, n_agents, max(1, len(env.metrics))))
     mem = np.zeros((n, n_agents, plan.mem_width))
     return st, cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, trace, heads, met, mem
@@ -258,7 +260,9 @@ def run_chunk(plan: Plan, episode_start: int, n: int, trace_cap: int = 0,
                                  plan.seed, episode_start, n, plan.horizon, buffers=buffers,
                                  full=False)
         sched_parts.append(timing)
-        ring = max(4, lag + 2)
+        ring = 4
+        while ring < lag + 2:       # a power of two: the kernel masks ring indices
+            ring *= 2
     heap_cap = 2 * len(plan.env.agents) + 8
     while True:
         arrs = (_alloc(plan, buffers, n, ring, heap_cap, trace_cap) if not trace_cap

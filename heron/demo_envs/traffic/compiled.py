@@ -292,7 +292,14 @@ def reward_integral(st, e, p, agent, dt):
     ok, acc = _integral_without_breakpoint(st[e], p, dt, last, unit)
     if ok:
         return -acc
-    return -evolve(st[e].copy(), p, dt, last, unit)
+    return -_integral_on_copy(st[e], p, dt, last, unit)
+
+
+@njit(cache=True)
+def _integral_on_copy(row, p, dt, last, unit):
+    """``evolve`` on a copy of ``row`` (the episode's own state stays as it is). Not inlined:
+    it allocates, which the kernels' per-event code cannot do (a call keeps it out)."""
+    return evolve(row.copy(), p, dt, last, unit)
 
 
 @njit(cache=True, inline="always")
