@@ -1,4 +1,4 @@
-"""Compiled policies: one dispatcher ``act_nb(kind, params, off, obs, n_obs, out, n_act)``.
+"""Compiled policies: one dispatcher ``act_nb(kind, params, off, obs, n_obs, out, n_act, mem)``.
 
 A compiled policy is a kind code plus a slice of one float64 parameter array starting at ``off``:
 
@@ -8,7 +8,9 @@ A compiled policy is a kind code plus a slice of one float64 parameter array sta
 * ``POLICY_LINEAR`` (2): ``out = W @ obs + b``; params ``[W (n_act x n_obs, row-major), b]``.
 * ``POLICY_MLP`` (3): tanh MLP; params ``[n_layers, (n_in, n_out, W (n_out x n_in), b)...]``,
   tanh after every layer (the output too, so actions lie in (-1, 1)); ``mlp_nb`` (fastmath:
-  results may differ from a NumPy forward pass in the last bits).
+  results may differ from a NumPy forward pass in the last bits). Its layer buffers are the
+  policy's memory cells ``mem`` (``2 * mlp_scratch(widths)``, declared by ``policies.mlp``), so a
+  decision allocates nothing.
 * ``POLICY_SETPOINT`` (4): coordinator rule; params ``[target, gain, lo, hi]``: setpoint of
   unit ``b`` = ``clip(obs[b] + gain * (target - obs[b]), lo, hi)`` for each of ``n_act``.
 * ``POLICY_STEP`` (5): a three-level rule on ``obs[0]``; params ``[lo, hi, below, between,
@@ -70,37 +72,44 @@ def tanh_inplace_nb(x, n):
         x[a] = t if xa == xa else xa  # NaN stays NaN (the action check reports it)
 
 
-@njit(cache=True, fastmath=True, _nrt=True)  # allocates: counted even when called from a kernel
-def mlp_nb(params, off, obs, n_obs, out, n_act):
-    """The tanh MLP of ``POLICY_MLP`` (layout in the module docstring). Dot products first (on
-    contiguous slices, so LLVM vectorises them), then the layer's tanh (``tanh_inplace_nb``,
-    vectorised): about 0.34 us per decision of the 2 x 32 tracking MLP (0.57 us with a scalar
-    tanh), timed over a loop of a million decisions."""
-    buf = np.empty(2 * MLP_MAX_WIDTH)
+def mlp_scratch(widths) -> int:
+    """Memory cells ``mlp_nb`` needs for an MLP whose layer widths (input first) are ``widths``:
+    two buffers of the widest layer."""
+    return 2 * max(int(w) for w in widths)
+
+
+@njit(cache=True, fastmath=True, _nrt=False)
+def mlp_nb(params, off, obs, n_obs, out, n_act, mem):
+    """The tanh MLP of ``POLICY_MLP`` (layout in the module docstring); ``mem`` holds at least
+    ``mlp_scratch`` cells (the two layer buffers, overwritten). Dot products first (on contiguous
+    slices, so LLVM vectorises them), then the layer's tanh (``tanh_inplace_nb``, vectorised):
+    about 0.4 us per decision of the 2 x 32 tracking MLP, timed over a loop of a million
+    decisions. No allocation and no reference counting, so it costs the same inside a kernel."""
+    half = mem.shape[0] // 2
     for j in range(n_obs):
-        buf[j] = obs[j]
+        mem[j] = obs[j]
     n_layers = int(params[off])
     q = off + 1
     src = 0
-    dst = MLP_MAX_WIDTH
+    dst = half
     for layer in range(n_layers):
         n_in = int(params[q])
         n_out = int(params[q + 1])
         w0 = q + 2
         b0 = w0 + n_in * n_out
         W = params[w0:b0]
-        x = buf[src:src + n_in]
+        x = mem[src:src + n_in]
         for a in range(n_out):
             acc = 0.0
             Wa = W[a * n_in:(a + 1) * n_in]
             for j in range(n_in):
                 acc += Wa[j] * x[j]
-            buf[dst + a] = acc + params[b0 + a]
-        tanh_inplace_nb(buf[dst:dst + n_out], n_out)
+            mem[dst + a] = acc + params[b0 + a]
+        tanh_inplace_nb(mem[dst:dst + n_out], n_out)
         src, dst = dst, src
         q = b0 + n_out
     for a in range(n_act):
-        out[a] = buf[src + a]
+        out[a] = mem[src + a]
 
 
 @njit(cache=True, inline="always")
@@ -131,8 +140,9 @@ def action_ok_nb(cursor, agent, act, lo, hi, n_act, clip):
 
 
 @njit(cache=True, inline="always")
-def act_nb(kind, params, off, obs, n_obs, out, n_act):
-    """Write the action of compiled policy ``kind`` for ``obs[:n_obs]`` into ``out[:n_act]``."""
+def act_nb(kind, params, off, obs, n_obs, out, n_act, mem):
+    """Write the action of compiled policy ``kind`` for ``obs[:n_obs]`` into ``out[:n_act]``;
+    ``mem`` is the agent's memory cells (the MLP's layer buffers)."""
     if kind == POLICY_THRESHOLD:
         x = obs[0]
         if x < params[off]:
@@ -149,7 +159,7 @@ def act_nb(kind, params, off, obs, n_obs, out, n_act):
                 acc += params[off + a * n_obs + j] * obs[j]
             out[a] = acc
     elif kind == POLICY_MLP:
-        mlp_nb(params, off, obs, n_obs, out, n_act)
+        mlp_nb(params, off, obs, n_obs, out, n_act, mem)
     elif kind == POLICY_SETPOINT:
         tgt = params[off]
         gain = params[off + 1]

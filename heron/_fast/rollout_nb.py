@@ -49,14 +49,14 @@ decision could matter (``decision_bound``: its effect, message or alarm time) an
 with a pending decision. The caller writes the actions into ``act_b[e, i]`` and calls the kernel
 again; pending decisions are then completed in tick order. The event sequence, and so every
 result, is the same as with compiled policies. Status codes are the ``ST_*`` constants below.
-Blocks of ``BLOCK`` episodes run per parallel iteration.
+The entry runs the rows ``[lo, hi)`` of the chunk and releases the GIL: ``heron.batch.threads``
+runs ranges of rows side by side in threads.
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from numba import prange
 
 from heron._fast.dtypes import (
     ERR_HEAP, ERR_RING, EV_ACTION_EFFECT, EV_CUSTOM, EV_MSG_DELIVERY, EV_REWARD, EV_TICK, ST_DONE,
@@ -593,57 +593,34 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
                 need = True
 
 
-def run_block(b, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p, st, cur,
-              acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, met, mem, trace, heads, seed,
-              episode_start, horizon, dt, n_rewards, t_start, dist_mean):
-    """Run the episode rows of block ``b`` (one call per block keeps call overhead, and the
-    reference counting of the many array arguments, off the per-episode path). At most 30
-    arguments here and in every template: CPython compiles a call with more into a ``*args``
-    call, which Numba cannot inline."""
-    e0 = b * BLOCK
-    e1 = e0 + BLOCK
-    if e1 > cur.shape[0]:
-        e1 = cur.shape[0]
-    for e in range(e0, e1):
-        if cur[e].status <= ST_WAIT and cur[e].status >= ST_NEW:
-            run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p, st,
-                        cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, met, mem, trace,
-                        heads, seed, episode_start, horizon, dt, n_rewards, t_start, dist_mean)
-
-
 def rollout_kernel(sch, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p, st, cur, acur,
                    ring_v, ring_t, heap, pop_b, obs_b, act_b, met, mem, trace, heads, seed,
-                   episode_start, horizon, dt, n_rewards, t_start, dist_mean):
-    """Run every episode row of the chunk (blocks of ``BLOCK`` rows in parallel) until done,
-    paused or failed. Returns the number of rows waiting for a Python decision."""
-    n = cur.shape[0]
-    n_blocks = (n + BLOCK - 1) // BLOCK
-    for b_u in prange(n_blocks):
-        b = np.int64(b_u)
-        run_block(b, sch, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p, st,
-                  cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, met, mem, trace, heads,
-                  seed, episode_start, horizon, dt, n_rewards, t_start, dist_mean)
+                   episode_start, horizon, dt, n_rewards, t_start, dist_mean, lo, hi):
+    """Run the episode rows ``lo .. hi - 1`` of the chunk until done, paused or failed. Returns
+    the number of those rows waiting for a Python decision."""
     waiting = 0
-    for e in range(n):
+    for e in range(lo, hi):
+        if cur[e].status <= ST_WAIT and cur[e].status >= ST_NEW:
+            run_episode(e, sch, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p, st,
+                        cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, met, mem, trace,
+                        heads, seed, episode_start, horizon, dt, n_rewards, t_start, dist_mean)
         if cur[e].status == ST_WAIT:
             waiting += 1
     return waiting
 
 
-BLOCK = 32
 # From this many agents the next regular event comes from the winner tree instead of a scan.
 # Measured on battery fleets (events per CPU second, medians of 5 interleaved runs, one thread):
 # with W1's jitter the scan is 2-3 % faster at 4-5 agents, the tree 2 % faster at 6 and 9 % at
 # 8; without jitter (most events tie) the tree is 16-43 % faster from 4 agents on.
 TREE_MIN_AGENTS = 6
 TEMPLATES = ("ooc_sample", "push_heap", "record", "complete_decision", "decision_bound",
-             "load_obs", "tree_leaf", "tree_build", "tree_fix", "finish", "run_episode",
-             "run_block")
+             "load_obs", "tree_leaf", "tree_build", "tree_fix", "finish", "run_episode")
 ENTRY = "rollout_kernel"
-NO_NRT = ("run_episode",)   # heron._fast.specialise.KernelEntry
+NO_NRT = ("run_episode", "rollout_kernel")   # heron._fast.specialise.KernelEntry
 # Inlined at Numba IR level: avoids per-call reference counting of the many array arguments
 # (atomic operations that also make threads contend) on the per-event path. Helpers of rare
 # events (out-of-cycle samples, heap pushes) and ``run_episode`` (once per episode) are not:
 # inlining them only multiplied compile time (cold compile 43 s -> 20 s, same episodes/s).
 INLINE = ("record", "complete_decision", "decision_bound", "load_obs", "tree_leaf", "tree_fix",
-          "finish", "run_block")
+          "finish")

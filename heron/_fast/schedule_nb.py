@@ -24,7 +24,7 @@ instead of one record per agent; each row is filled as above with its own record
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from heron._fast.jitter import JITTER_NONE, JITTER_UNIFORM, MIN_INTERVAL, jitter_sample
 from heron._fast.rng import (
@@ -190,41 +190,35 @@ def fill_row_nb(sched, n_ticks, need_more, lag, offsets, timing, seed, row, epis
             lag[row] = max(lag[row], agent_lag_nb(sched[row], offsets[i], n))
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def fill_schedule_nb(sch, n_ticks, need_more, lag, offsets, timing, seed, episode_start, horizon,
-                     t_start, full):
-    """Fill the schedule ``sch`` for rows ``0..n-1`` = episodes ``episode_start + row`` (every
+                     t_start, full, lo, hi):
+    """Fill the schedule ``sch`` for rows ``lo..hi-1`` = episodes ``episode_start + row`` (every
     stored tick when ``full``, else each agent's up to its first tick after the horizon), and
-    ``lag[row]``, the row's largest ``agent_lag_nb``. Returns the number of rows whose capacity
-    was too small (see module docstring). (Parallel kernels must not name an argument ``sched``:
-    Numba's parfor code reserves it.)"""
-    n_rows = sch.shape[0]
-    for r in prange(n_rows):
-        row = np.int64(r)
+    ``lag[row]``, the row's largest ``agent_lag_nb``. Returns the number of those rows whose
+    capacity was too small (see module docstring). Releases the GIL (``heron.batch.threads``
+    fills ranges of rows side by side)."""
+    bad = 0
+    for row in range(lo, hi):
         fill_row_nb(sch, n_ticks, need_more, lag, offsets, timing, seed, row, episode_start + row,
                     horizon, t_start, full)
-    bad = 0
-    for row in range(n_rows):
         if need_more[row] != 0:
             bad += 1
     return bad
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def fill_schedule_table_nb(sch, n_ticks, need_more, lag, offsets, table, seed, episode_start,
-                           horizon, t_start, full):
+                           horizon, t_start, full, lo, hi):
     """``fill_schedule_nb`` with one timing row per episode: ``table[row, i]`` is agent ``i``'s
     ``agent_timing_dt`` record in episode ``episode_start + row`` (per-episode timing, e.g. a
     sensitivity design). Row ``row`` is filled exactly as ``fill_schedule_nb`` fills it when
     every agent's timing is ``table[row]``: samples stay pure functions of ``(seed, episode,
     agent, quantity, k)`` and of that row's base values."""
-    n_rows = sch.shape[0]
-    for r in prange(n_rows):
-        row = np.int64(r)
+    bad = 0
+    for row in range(lo, hi):
         fill_row_nb(sch, n_ticks, need_more, lag, offsets, table[row], seed, row,
                     episode_start + row, horizon, t_start, full)
-    bad = 0
-    for row in range(n_rows):
         if need_more[row] != 0:
             bad += 1
     return bad

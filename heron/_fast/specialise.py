@@ -61,7 +61,7 @@ def policy_function(user_policies: list):
     glb = {"act_nb": act_nb, "POLICY_USER": POLICY_USER}
     lines = ["def policy_act(kind, slot, params, off, n_par, obs, n_obs, out, n_act, mem, t):",
              "    if kind != POLICY_USER:",
-             "        act_nb(kind, params, off, obs, n_obs, out, n_act)",
+             "        act_nb(kind, params, off, obs, n_obs, out, n_act, mem)",
              "        return None"]
     for s, (fn, n_args) in enumerate(user_policies):
         glb[f"user_{s}"] = fn
@@ -175,7 +175,6 @@ def _build(module, key: str, functions: dict, metrics, user_policies, counted: b
     glb["policy_act"] = policy_function([(fresh_copy(f, copies), n) for f, n in user_policies])
     user = list(functions.values()) + list(metrics) + [f for f, _ in user_policies]
     cache = CACHE and importable(user)
-    parallel_names = set(getattr(module, "PARALLEL", (module.ENTRY,)))
     inline_names = set(getattr(module, "INLINE", ()))
     uncounted = () if counted else set(getattr(module, "NO_NRT", ()))
     for name in tuple(module.TEMPLATES) + (module.ENTRY,):
@@ -185,8 +184,8 @@ def _build(module, key: str, functions: dict, metrics, user_policies, counted: b
         clone.__qualname__ = f"{f.__qualname__}__{key}"
         clone.__module__ = f.__module__
         clone.__doc__ = f.__doc__
-        # the entry releases the GIL: chunks with Python policies run in several threads
-        glb[name] = njit(cache=cache, parallel=name in parallel_names, nogil=name == module.ENTRY,
+        # the entry releases the GIL: row ranges (heron.batch.threads) run in several threads
+        glb[name] = njit(cache=cache, nogil=name == module.ENTRY,
                          inline="always" if name in inline_names else "never",
                          _nrt=name not in uncounted)(clone)
     return glb[module.ENTRY]

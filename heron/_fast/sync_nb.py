@@ -25,7 +25,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import prange
 
 from heron._fast.dtypes import ERR_HEAP, EV_CUSTOM, ST_DONE, ST_NEW, ST_RUN, ST_WAIT
 from heron._fast.heap_nb import heap_pop_nb, heap_push_nb
@@ -199,17 +198,15 @@ def sync_episode(e, stride, info, act_lo, act_hi, pol, p_all, st, cur, acur, rin
 
 def sync_kernel(stride, info, act_lo, act_hi, pol, p, st, cur, acur, ring_v, ring_t, heap, pop_b,
                 obs_b, act_b, met, mem, seed, episode_start, dt, n_steps, t_start, dist_mean,
-                horizon):
-    """Run every episode row (in parallel) until done, paused or failed; returns the number of
-    rows waiting for a Python decision."""
-    n = cur.shape[0]
-    for e_u in prange(n):
-        e = np.int64(e_u)
+                horizon, lo, hi):
+    """Run the episode rows ``lo .. hi - 1`` until done, paused or failed (the GIL released:
+    ``heron.batch.threads`` runs ranges side by side); returns the number of those rows waiting
+    for a Python decision."""
+    waiting = 0
+    for e in range(lo, hi):
         sync_episode(e, stride, info, act_lo, act_hi, pol, p, st, cur, acur, ring_v, ring_t,
                      heap, pop_b, obs_b, act_b, met, mem, seed, episode_start, dt, n_steps,
                      t_start, dist_mean, horizon)
-    waiting = 0
-    for e in range(n):
         if cur[e].status == ST_WAIT:
             waiting += 1
     return waiting
@@ -217,5 +214,5 @@ def sync_kernel(stride, info, act_lo, act_hi, pol, p, st, cur, acur, ring_v, rin
 
 TEMPLATES = ("sync_complete", "sync_decide", "sync_obs", "sync_episode")
 ENTRY = "sync_kernel"
-NO_NRT = ("sync_episode",)   # heron._fast.specialise.KernelEntry
+NO_NRT = ("sync_episode", "sync_kernel")   # heron._fast.specialise.KernelEntry
 INLINE = ("sync_obs",)

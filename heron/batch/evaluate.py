@@ -13,9 +13,10 @@ chunk_size=None, threads=None, episode_start=0, as_arrays=True, progress=None)``
   thread count or shard runs them.
 * ``policy``: a policy (name, ``CompiledPolicy``, ``BatchedPolicy`` or callable) for every agent,
   or a dict keyed by agent class (``"field"``, ``"coordinator"``) or agent id.
-* ``threads``: threads over episodes (default: Numba's default). With compiled policies they
-  are Numba threads inside each kernel call; with a Python policy that many chunks run side by
-  side, one thread each, and BLAS/OpenMP/torch thread pools are limited to one thread while the
+* ``threads``: threads over episodes (default: Numba's configured thread count, the core count
+  or ``NUMBA_NUM_THREADS``). With compiled policies each kernel call runs ranges of the chunk's
+  rows in that many threads (``heron.batch.threads``); with a Python policy that many chunks run
+  side by side, one thread each, and BLAS/OpenMP/torch thread pools are limited to one thread while the
   episodes run (``heron.batch.pipeline``). ``chunk_size`` default 4096 (1024 with Python
   policies), lowered so a chunk's schedule fits 256 MB (``SCHEDULE_BUDGET``).
 
@@ -85,8 +86,9 @@ def _prepare(env, policy, timing, n_episodes, seed, horizon, engine, chunk_size,
 
         threads = int_arg("threads", threads, 1)
         if threads > numba.config.NUMBA_NUM_THREADS:
-            raise ValueError(f"threads must be <= {numba.config.NUMBA_NUM_THREADS} (Numba's "
-                             f"thread pool); got {threads}")
+            raise ValueError(f"threads must be <= {numba.config.NUMBA_NUM_THREADS} (the core "
+                             f"count, or the NUMBA_NUM_THREADS environment variable); got "
+                             f"{threads}")
     from heron.batch.timing import resolve_timing, timing_array, timing_config
 
     configs = resolve_timing(env, timing)
@@ -129,19 +131,12 @@ def _prepare(env, policy, timing, n_episodes, seed, horizon, engine, chunk_size,
 
 def _chunks(plan, n_episodes, episode_start, chunk, threads):
     """Each chunk's ``(columns, events)`` in episode order (``heron.batch.pipeline``)."""
-    import numba
-
     from heron.batch.pipeline import policy_thread_limits, run_chunks
+    from heron.batch.threads import current_threads, kernel_threads
 
-    prev = numba.get_num_threads()
-    if threads is not None and not plan.python_policies:
-        numba.set_num_threads(threads)
-    try:
-        with policy_thread_limits(bool(plan.python_policies)):
-            yield from run_chunks(plan, n_episodes, episode_start, chunk,
-                                  threads if threads is not None else prev, _finish)
-    finally:
-        numba.set_num_threads(prev)
+    threads = current_threads() if threads is None else threads
+    with kernel_threads(threads), policy_thread_limits(bool(plan.python_policies)):
+        yield from run_chunks(plan, n_episodes, episode_start, chunk, threads, _finish)
 
 
 def _finish(plan, start, acur, events, arrs):
@@ -215,7 +210,7 @@ def evaluate(env, policy=None, *, timing=None, n_episodes, seed, horizon=None, e
         if progress is not None:
             progress(n_episodes)
         return res
-    import numba
+    from heron.batch.threads import current_threads
 
     t0 = time.perf_counter()
     buf = ColumnBuffer(n_episodes * len(env.agents))
@@ -232,7 +227,7 @@ def evaluate(env, policy=None, *, timing=None, n_episodes, seed, horizon=None, e
         "engine": engine, "n_episodes": n_episodes, "events": int(events),
         "wall_time_s": wall, "episodes_per_s": n_episodes / wall if wall > 0 else float("inf"),
         "events_per_s": events / wall if wall > 0 else float("inf"),
-        "threads": threads if threads is not None else numba.get_num_threads(),
+        "threads": threads if threads is not None else current_threads(),
         "chunk_size": chunk,
     }
     res = EvaluationResult(arrays, stats, config, agents=agent_names(env))

@@ -255,7 +255,7 @@ class PerObservationPolicy(Policy):
         else:  # the env's own float64 observation is the policy observation
             obs = observation
         out = self._out
-        self._kernel(self._kind, self._params, 0, obs, self.n_obs, out, self.n_act)
+        self._kernel(self._kind, self._params, 0, obs, self.n_obs, out, self.n_act, self._mem)
         if self.n_act == 1:
             x = out.item(0)
             if not (self.lo[0] <= x <= self.hi[0] and x - x == 0.0):

@@ -1,7 +1,7 @@
 """Running a plan's chunks: one after another, or several at once when Python policies decide.
 
-With compiled policies a chunk is one call of the rollout kernel, parallel over episodes inside
-Numba. With a Python policy a chunk is about a hundred short kernel calls (one per decision
+With compiled policies a chunk is one call of the rollout kernel, its rows split into ranges run
+in threads (``heron.batch.threads``). With a Python policy a chunk is about a hundred short kernel calls (one per decision
 round) with a policy call between each; a parallel region per round stalls whenever one of its
 workers is descheduled, so there ``threads`` chunks run side by side instead, each in its own
 Python thread with its own working arrays and a one-thread kernel (the kernel releases the GIL;
@@ -48,7 +48,8 @@ def run_chunks(plan, n_episodes: int, episode_start: int, chunk: int, threads: i
     """Yield ``finish(plan, start, acur, events, arrs)`` for each chunk of episodes
     ``[episode_start, episode_start + n_episodes)`` in order. ``threads`` > 1 with Python
     policies runs that many chunks at once (see the module docstring); otherwise one at a
-    time with ``threads`` Numba threads inside each kernel call (the caller sets them)."""
+    time with ``threads`` threads inside each kernel call (the caller sets them:
+    ``heron.batch.threads.kernel_threads``)."""
     from heron.batch.runner import run_chunk
 
     starts = range(episode_start, episode_start + n_episodes, chunk)
@@ -62,13 +63,13 @@ def run_chunks(plan, n_episodes: int, episode_start: int, chunk: int, threads: i
         for start in starts:
             yield one(start)
         return
-    import numba
+    from heron.batch.threads import set_thread_local
 
     local = threading.local()
 
     def in_thread(start):
         if not hasattr(local, "buffers"):
-            numba.set_num_threads(1)    # per thread: the kernel runs in this thread alone
+            set_thread_local(1)         # per thread: the kernel runs in this thread alone
             local.buffers = {}
         return one(start, local.buffers)
 

@@ -234,9 +234,13 @@ def linear(W, b, name: str = "linear", *, clip: bool = False) -> CompiledPolicy:
 
 def mlp(layers, name: str = "mlp") -> CompiledPolicy:
     """tanh MLP from ``[(W0, b0), (W1, b1), ...]`` with ``W`` of shape ``(n_out, n_in)``; tanh
-    after every layer, so outputs lie in (-1, 1)."""
-    from heron._fast.policy_nb import MLP_MAX_WIDTH
+    after every layer, so outputs lie in (-1, 1). Its ``memory`` cells are the two layer buffers
+    of the compiled forward pass (so a decision allocates nothing)."""
+    from heron._fast.policy_nb import MLP_MAX_WIDTH, mlp_scratch
 
+    layers = list(layers)
+    if not layers:
+        raise ValueError("mlp: layers must hold at least one (W, b) pair; got none")
     parts = [np.array([len(layers)], float)]
     n_prev = None
     for li, (W, b) in enumerate(layers):
@@ -251,8 +255,10 @@ def mlp(layers, name: str = "mlp") -> CompiledPolicy:
         parts.append(W.ravel())
         parts.append(b)
         n_prev = W.shape[0]
-    return CompiledPolicy(name, POLICY_MLP, np.concatenate(parts),
-                          obs_dim=np.asarray(layers[0][0]).shape[1], act_dim=n_prev)
+    n_obs = np.asarray(layers[0][0]).shape[1]
+    widths = [n_obs] + [np.asarray(W).shape[0] for W, _ in layers]
+    return CompiledPolicy(name, POLICY_MLP, np.concatenate(parts), obs_dim=n_obs, act_dim=n_prev,
+                          memory=mlp_scratch(widths))
 
 
 def mlp_from_npz(path, name: str = "mlp") -> CompiledPolicy:

@@ -222,7 +222,11 @@ def _policy_name(plan: Plan, i: int) -> str:
     return plan.policy_names[i] if plan.policy_names else "?"
 
 
-def _run_kernel(plan: Plan, arrs, sched_parts, episode_start: int):
+def _run_kernel(plan: Plan, arrs, sched_parts, episode_start: int) -> int:
+    """Run the chunk's rows through the kernel (ranges of rows in threads: ``heron.batch.threads``);
+    returns the number of rows waiting for a Python decision."""
+    from heron.batch.threads import run_rows
+
     st, cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, trace, heads, met, mem = arrs
     env = plan.env
     p = env.kernel_params()
@@ -231,14 +235,16 @@ def _run_kernel(plan: Plan, arrs, sched_parts, episode_start: int):
         # returns are integrals: the reward clock only marks instants in traces, so without a
         # trace buffer its events (about 1 in 7 of W1's) would only split intervals
         n_rewards = plan.n_rewards if trace.shape[1] > 0 else 0
-        return plan.kernel(sched, n_ticks, offsets, timing, plan.info, plan.act_lo,
-                           plan.act_hi, plan.pol_params, p, st, cur, acur, ring_v, ring_t, heap,
-                           pop_b, obs_b, act_b, met, mem, trace, heads, plan.seed, episode_start,
-                           plan.horizon, env.dt, n_rewards, 0.0, env.disturbance_mean)
-    n_steps = int(np.ceil(plan.horizon / env.dt - 1e-9))
-    return plan.kernel(plan.stride, plan.info, plan.act_lo, plan.act_hi, plan.pol_params, p, st,
-                       cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, met, mem, plan.seed,
-                       episode_start, env.dt, n_steps, 0.0, env.disturbance_mean, plan.horizon)
+        args = (sched, n_ticks, offsets, timing, plan.info, plan.act_lo, plan.act_hi,
+                plan.pol_params, p, st, cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, met,
+                mem, trace, heads, plan.seed, episode_start, plan.horizon, env.dt, n_rewards, 0.0,
+                env.disturbance_mean)
+    else:
+        n_steps = int(np.ceil(plan.horizon / env.dt - 1e-9))
+        args = (plan.stride, plan.info, plan.act_lo, plan.act_hi, plan.pol_params, p, st, cur,
+                acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, met, mem, plan.seed,
+                episode_start, env.dt, n_steps, 0.0, env.disturbance_mean, plan.horizon)
+    return sum(run_rows(plan.kernel, args, cur.shape[0]))
 
 
 def run_chunk(plan: Plan, episode_start: int, n: int, trace_cap: int = 0,

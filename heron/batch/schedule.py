@@ -52,6 +52,7 @@ def fill(timing_arr, seed: int, episode_start: int, n_episodes: int, horizon: fl
     either: samples are pure functions). ``full=False`` (the kernels) leaves each agent's
     entries after its first tick beyond the horizon unwritten."""
     from heron._fast.schedule_nb import fill_schedule_nb, fill_schedule_table_nb
+    from heron.batch.threads import run_rows
 
     per_episode = timing_arr.ndim == 2
     if per_episode and timing_arr.shape[0] != n_episodes:
@@ -79,8 +80,9 @@ def fill(timing_arr, seed: int, episode_start: int, n_episodes: int, horizon: fl
                 for k in [k for k in buffers if k != "caps" and k[0] == "sched"]:
                     del buffers[k]
                 buffers[key] = (sched, n_ticks, need, lag)
-        bad = kernel(sched, n_ticks, need, lag, offsets, timing_arr, int(seed),
-                     int(episode_start), float(horizon), float(t_start), bool(full))
+        bad = sum(run_rows(kernel, (sched, n_ticks, need, lag, offsets, timing_arr, int(seed),
+                                    int(episode_start), float(horizon), float(t_start),
+                                    bool(full)), n_episodes))
         if bad == 0:
             if buffers is not None:
                 buffers["caps"] = caps

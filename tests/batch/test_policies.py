@@ -134,9 +134,11 @@ def test_compiled_mlp_matches_a_numpy_forward_pass():
     pol = P.mlp(layers)
     params = np.concatenate([[0.0], pol.params])
     out = np.zeros(2)
+    assert pol.memory == 64                      # two layer buffers of the widest layer (32)
+    mem = np.full(pol.memory, np.nan)            # scratch: its contents must not matter
     for obs in rng.normal(size=(200, 3)) * 2:
         h = obs
         for W, b in layers:
             h = np.tanh(W @ h + b)
-        act_nb(POLICY_MLP, params, 1, obs, 3, out, 2)
+        act_nb(POLICY_MLP, params, 1, obs, 3, out, 2, mem)
         np.testing.assert_allclose(out, h, rtol=0, atol=1e-14)
