@@ -14,11 +14,11 @@ chunk_size=None, threads=None, episode_start=0, as_arrays=True, progress=None)``
 * ``policy``: a policy (name, ``CompiledPolicy``, ``BatchedPolicy`` or callable) for every agent,
   or a dict keyed by agent class (``"field"``, ``"coordinator"``) or agent id.
 * ``threads``: threads over episodes (default: Numba's configured thread count, the core count
-  or ``NUMBA_NUM_THREADS``). With compiled policies each kernel call runs ranges of the chunk's
-  rows in that many threads (``heron.batch.threads``); with a Python policy that many chunks run
-  side by side, one thread each, and BLAS/OpenMP/torch thread pools are limited to one thread while the
-  episodes run (``heron.batch.pipeline``). ``chunk_size`` default 4096 (1024 with Python
-  policies), lowered so a chunk's schedule fits 256 MB (``SCHEDULE_BUDGET``).
+  or ``NUMBA_NUM_THREADS``): that many chunks run side by side, one thread each (a single chunk
+  splits its rows into ranges run in threads: ``heron.batch.threads``); while a Python policy
+  decides, BLAS/OpenMP/torch thread pools are limited to one thread (``heron.batch.pipeline``).
+  ``chunk_size`` default 4096 (1024 with Python policies), lowered so a chunk's schedule fits
+  256 MB (``SCHEDULE_BUDGET``).
 
 ``iter_chunks(...)`` yields each chunk's NumPy columns without keeping them (for streaming a
 million episodes to Parquet with bounded memory).
