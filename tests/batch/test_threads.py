@@ -67,3 +67,21 @@ def test_stats_report_the_thread_count():
     wl = w1()
     res = evaluate(wl.env, wl.policy, timing=wl.timing, n_episodes=10, seed=0, threads=1)
     assert res.stats["threads"] == 1
+
+
+def test_a_forked_child_starts_its_own_threads():
+    import multiprocessing as mp
+
+    run_rows(lambda lo, hi: lo, (), 4096, threads=2)          # the parent's pool exists
+    ctx = mp.get_context("fork")
+    with ctx.Pool(1) as pool:                                  # a child forked after it
+        out = pool.apply_async(_ranges_in_child).get(timeout=60)
+    assert out == [lo for lo, _ in row_ranges(4096, 2)]
+
+
+def _ranges_in_child():
+    return run_rows(_first_row, (), 4096, threads=2)
+
+
+def _first_row(lo, hi):
+    return lo
