@@ -93,6 +93,34 @@ def episode_table(df, by, *, baseline=None, metric: str = "return"):
     return ep.merge(base, on=pair, how="left", validate="many_to_one")
 
 
+def _group_interval(job, n_boot: int, ci: float, seed: int) -> dict:
+    """The bootstrap columns of one group: its mean's interval, and with a baseline the paired
+    gap (``paired_gap``)."""
+    x, b, clusters, key = job
+    if np.isnan(b).any():
+        lo, hi = mean_ci(x, n_boot=n_boot, ci=ci, seed=seed, key=key, clusters=clusters)
+        nan = float("nan")
+        return dict(mean=float(x.mean()), ci_low=lo, ci_high=hi, baseline_mean=nan,
+                    gap_pct=nan, gap_ci_low=nan, gap_ci_high=nan, gap_abs=nan,
+                    gap_abs_ci_low=nan, gap_abs_ci_high=nan)
+    return paired_gap(x, b, n_boot=n_boot, ci=ci, seed=seed, key=key, clusters=clusters)
+
+
+def _bootstrap_groups(jobs: list, n_boot: int, ci: float, seed: int) -> list:
+    """``_group_interval`` of every group, in order. Groups run side by side in threads (the
+    index draws and the resampling kernel release the GIL); each group's generator is its own
+    (``group_rng``), so the numbers do not depend on the thread count."""
+    from heron.batch.threads import current_threads
+
+    threads = min(current_threads(), len(jobs))
+    if threads <= 1:
+        return [_group_interval(job, n_boot, ci, seed) for job in jobs]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="heron-bootstrap") as pool:
+        return list(pool.map(lambda job: _group_interval(job, n_boot, ci, seed), jobs))
+
+
 def summarize(df, by=("policy", "scenario"), *, baseline=None, n_boot: int = 1000,
               ci: float = 0.95, seed: int = 0, metric: str = "return"):
     """Summary table per group of ``by`` (see the module docstring). ``baseline`` overrides the
@@ -119,7 +147,7 @@ def summarize(df, by=("policy", "scenario"), *, baseline=None, n_boot: int = 100
     by = _check(df, by)
     ep = episode_table(df, by, baseline=baseline, metric=metric)
     means = [*STALENESS, *_metrics(df, [*by, "policy", "scenario", "mode", "seed", "episode"])]
-    rows = []
+    rows, jobs = [], []
     for key, g in ep.groupby(by, dropna=False, sort=True, observed=True):
         key = key if isinstance(key, tuple) else (key,)
         x = g["value"].to_numpy(dtype=np.float64)
@@ -136,20 +164,12 @@ def summarize(df, by=("policy", "scenario"), *, baseline=None, n_boot: int = 100
         row["std"] = float(x.std(ddof=1)) if len(x) > 1 else float("nan")
         row["iqm"] = iqm(x)
         row.update(seed_spread(x, b, clusters))
-        if np.isnan(b).any():
-            lo, hi = mean_ci(x, n_boot=n_boot, ci=ci, seed=seed, key=key, clusters=clusters)
-            stats = dict(mean=float(x.mean()), ci_low=lo, ci_high=hi,
-                         baseline_mean=float("nan"), gap_pct=float("nan"),
-                         gap_ci_low=float("nan"), gap_ci_high=float("nan"),
-                         gap_abs=float("nan"), gap_abs_ci_low=float("nan"),
-                         gap_abs_ci_high=float("nan"))
-        else:
-            stats = paired_gap(x, b, n_boot=n_boot, ci=ci, seed=seed, key=key,
-                               clusters=clusters)
-        row.update(stats)
+        jobs.append((x, b, clusters, key))
         for col in means:
             row[col] = float(g[col].mean())
         rows.append(row)
+    for row, stats in zip(rows, _bootstrap_groups(jobs, n_boot, ci, seed)):
+        row.update(stats)
     out = pd.DataFrame(rows, columns=[*by, *SUMMARY_COLUMNS, *means[len(STALENESS):]])
     if "scenario" in by:
         info_cols = [c for c in ["mode", "preset", *axis_columns(df)] if c in df.columns

@@ -72,3 +72,21 @@ def test_coverage_of_the_true_mean():
 def test_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_summary_intervals_do_not_depend_on_threads():
+    """summarize bootstraps its groups side by side in threads; every group has its own
+    generator, so one thread and two give the same table, bit for bit."""
+    import pandas as pd
+
+    from heron.analysis import summarize
+    from heron.batch.threads import kernel_threads
+    from heron.bench.datasets import study_frame
+
+    df = study_frame(40_000)
+    with kernel_threads(1):
+        one = summarize(df, n_boot=100)
+    with kernel_threads(2):
+        two = summarize(df, n_boot=100)
+    assert len(one) > 2
+    pd.testing.assert_frame_equal(one, two)
