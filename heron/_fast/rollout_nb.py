@@ -622,5 +622,7 @@ NO_NRT = ("run_episode", "rollout_kernel")   # heron._fast.specialise.KernelEntr
 # (atomic operations that also make threads contend) on the per-event path. Helpers of rare
 # events (out-of-cycle samples, heap pushes) and ``run_episode`` (once per episode) are not:
 # inlining them only multiplied compile time (cold compile 43 s -> 20 s, same episodes/s).
+# Templates take at most 30 arguments: CPython compiles a call with more into a ``*args`` call,
+# which Numba cannot inline (the entry, called from Python only, takes 31).
 INLINE = ("record", "complete_decision", "decision_bound", "load_obs", "tree_leaf", "tree_fix",
           "finish")

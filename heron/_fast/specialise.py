@@ -117,7 +117,7 @@ class KernelEntry:
     """A specialised kernel's entry point. Its per-event templates (the module's ``NO_NRT``)
     are compiled without Numba's reference counting: every array slice they pass on (an env's
     ``out`` row, a policy's observation) would otherwise cost a call to ``NRT_incref`` and one to
-    ``NRT_decref``, about 30 % of W1's rollout. Such code cannot allocate; their non-inlined
+    ``NRT_decref``, about 15 % of W1's time. Such code cannot allocate; their non-inlined
     callees can (``accrue_*`` and the copies of a user's functions are compiled with counting).
     When an env's inlined function allocates (``np.empty``, ``.copy()``, array arithmetic), the
     first call fails to compile; the entry then compiles, once per process, the same kernel with
