@@ -25,7 +25,7 @@ Timing contract (docs/timing-model.md s.3-4), per episode:
 
 Regular streams are merged through their cached heads (no heap). With fewer than
 ``TREE_MIN_AGENTS`` agents the kernel scans them; otherwise it keeps a tournament (winner) tree
-over the agents (``tree_build``, ``tree_fix``): a leaf holds an agent's earliest head as (time,
+over the agents (``heron._fast.tree_nb``): a leaf holds an agent's earliest head as (time,
 head index), a node the lesser of its two children in that order, which is the scan's tie order,
 so both pick the same event. After an event only the agent whose heads changed is refreshed
 (``log2`` of the agent count nodes), so picking an event costs O(log n) instead of O(n).
@@ -68,6 +68,7 @@ from heron._fast.rng import (
     ENV_AGENT, Q_DISTURB_TIME, Q_OOC_ACT, Q_OOC_MSG, Q_OOC_OBS, stream_key, uniform,
 )
 from heron._fast.schedule_nb import sample_nb
+from heron._fast.tree_nb import TREE_MIN_AGENTS, tree_build, tree_fix
 
 
 K_OBS = 0
@@ -222,80 +223,6 @@ def load_obs(e, i, slot, info, acur, ring_v, ring_t, obs_b):
     ring_t[e, i, K_OBS, slot, 2] = -1.0
     if inf.msg_in != 0:
         obs_b[e, i, d] = acur[e, i].inbox
-
-
-def tree_leaf(heads, e, i, n_agents):
-    """Agent ``i``'s earliest stream head: ``(time s, head index)``, the lowest class on ties."""
-    t = heads[e, i]
-    h = i
-    x = heads[e, n_agents + i]
-    if x < t:
-        t = x
-        h = n_agents + i
-    x = heads[e, 2 * n_agents + i]
-    if x < t:
-        t = x
-        h = 2 * n_agents + i
-    x = heads[e, 3 * n_agents + i]
-    if x < t:
-        t = x
-        h = 3 * n_agents + i
-    return t, h
-
-
-def tree_leaves(n_agents):
-    """Leaves ``P`` of the winner tree over ``n_agents`` agents: the power of two >= it. The
-    tree's ``4 P`` floats follow the ``4 n + 1`` stream heads in each row of ``heads`` (no
-    allocation inside the kernel)."""
-    P = 1
-    while P < n_agents:
-        P *= 2
-    return P
-
-
-def tree_build(tr, heads, e, n_agents):
-    """Fill the winner tree ``tr`` (``4 P`` floats, ``P`` the power of two >= ``n_agents``) from
-    episode ``e``'s heads: node ``j`` (root 1, leaf of agent ``i`` at ``P + i``) holds its
-    winner's time at ``tr[2 j]`` and head index at ``tr[2 j + 1]`` (exact in a float64);
-    padding leaves hold ``(inf, 4 n)``."""
-    P = tr.shape[0] // 4
-    for i in range(P):
-        j = P + i
-        if i < n_agents:
-            t, h = tree_leaf(heads, e, i, n_agents)
-            tr[2 * j] = t
-            tr[2 * j + 1] = h
-        else:
-            tr[2 * j] = np.inf
-            tr[2 * j + 1] = 4 * n_agents
-    for j in range(P - 1, 0, -1):
-        a = 4 * j           # left child 2 j at 2 (2 j), right child at 2 (2 j + 1)
-        if tr[a + 2] < tr[a] or (tr[a + 2] == tr[a] and tr[a + 3] < tr[a + 1]):
-            a += 2
-        tr[2 * j] = tr[a]
-        tr[2 * j + 1] = tr[a + 1]
-
-
-def tree_fix(tr, heads, e, i, n_agents):
-    """Refresh agent ``i``'s leaf from its heads and the nodes above it (stops at the first node
-    whose winner is unchanged: the rest of the path depends only on it)."""
-    P = tr.shape[0] // 4
-    j = P + i
-    t, h = tree_leaf(heads, e, i, n_agents)
-    hf = float(h)
-    tr[2 * j] = t
-    tr[2 * j + 1] = hf
-    while j > 1:
-        s = 2 * (j ^ 1)
-        ts = tr[s]
-        if ts < t or (ts == t and tr[s + 1] < hf):
-            t = ts
-            hf = tr[s + 1]
-        j >>= 1
-        if tr[2 * j] == t and tr[2 * j + 1] == hf:
-            break
-        tr[2 * j] = t
-        tr[2 * j + 1] = hf
 
 
 def finish(e, horizon, p, st, cur, acur, met):
@@ -609,13 +536,8 @@ def rollout_kernel(sch, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p, 
     return waiting
 
 
-# From this many agents the next regular event comes from the winner tree instead of a scan.
-# Measured on battery fleets (events per CPU second, medians of 5 interleaved runs, one thread):
-# with W1's jitter the scan is 2-3 % faster at 4-5 agents, the tree 2 % faster at 6 and 9 % at
-# 8; without jitter (most events tie) the tree is 16-43 % faster from 4 agents on.
-TREE_MIN_AGENTS = 6
 TEMPLATES = ("ooc_sample", "push_heap", "record", "complete_decision", "decision_bound",
-             "load_obs", "tree_leaf", "tree_build", "tree_fix", "finish", "run_episode")
+             "load_obs", "finish", "run_episode")
 ENTRY = "rollout_kernel"
 NO_NRT = ("run_episode", "rollout_kernel")   # heron._fast.specialise.KernelEntry
 # Inlined at Numba IR level: avoids per-call reference counting of the many array arguments
@@ -624,5 +546,4 @@ NO_NRT = ("run_episode", "rollout_kernel")   # heron._fast.specialise.KernelEntr
 # inlining them only multiplied compile time (cold compile 43 s -> 20 s, same episodes/s).
 # Templates take at most 30 arguments: CPython compiles a call with more into a ``*args`` call,
 # which Numba cannot inline (the entry, called from Python only, takes 31).
-INLINE = ("record", "complete_decision", "decision_bound", "load_obs", "tree_leaf", "tree_fix",
-          "finish")
+INLINE = ("record", "complete_decision", "decision_bound", "load_obs", "finish")

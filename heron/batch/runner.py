@@ -158,7 +158,7 @@ def _new_work(plan: Plan, n: int, ring: int, heap_cap: int, trace_cap: int):
     obs_b = np.zeros((n, n_agents, plan.width))
     act_b = np.zeros((n, n_agents, plan.width))
     trace = np.zeros((n, trace_cap), dtype=trace_event_dt)
-    from heron._fast.rollout_nb import tree_leaves
+    from heron._fast.tree_nb import tree_leaves
 
     heads = np.full((n, 4 * n_agents + 1 + 4 * tree_leaves(n_agents)), np.inf)
     met = np.zeros((n, n_agents, max(1, len(env.metrics))))

@@ -15,7 +15,7 @@ import numpy as np
 import pandas.testing as pdt
 import pytest
 
-from heron._fast import rollout_nb
+from heron._fast import tree_nb
 from heron.batch import evaluate
 from heron.batch.policies import BatchedPolicy
 from heron.batch.trace import trace_episodes
@@ -53,16 +53,16 @@ def test_tree_helpers_pick_what_the_scan_picks(n):
     heads = rng.choice(times, size=(1, 4 * n + 1))
     P = 1 << max(0, (n - 1).bit_length())
     tr = np.empty(4 * P)
-    rollout_nb.tree_build(tr, heads, 0, n)
+    tree_nb.tree_build(tr, heads, 0, n)
     assert _tree_pick(tr) == _scan_pick(heads[0], n)
     for _ in range(300):                                  # the kernel changes one agent at a time
         i = int(rng.integers(n))
         for c in rng.choice(4, size=int(rng.integers(1, 4)), replace=False):
             heads[0, c * n + i] = rng.choice(times)
-        rollout_nb.tree_fix(tr, heads, 0, i, n)
+        tree_nb.tree_fix(tr, heads, 0, i, n)
         assert _tree_pick(tr) == _scan_pick(heads[0], n)
     fresh = np.empty(4 * P)
-    rollout_nb.tree_build(fresh, heads, 0, n)
+    tree_nb.tree_build(fresh, heads, 0, n)
     np.testing.assert_array_equal(tr[2:], fresh[2:])       # node 0 is unused
 
 
