@@ -2,10 +2,11 @@
 
 The compiled kernels (rollout, synchronous, schedule fill) are plain ``@njit(nogil=True)``
 functions over a row range ``[lo, hi)`` of the chunk; ``run_rows`` splits a chunk's rows into
-ranges and runs them in a pool of ``threads`` Python threads (the kernels release the GIL, so the
-ranges run in parallel). Numba's ``parallel=True`` would do the same inside one call, but its
-parallel lowering added about 4 s to the cold compile of an env's rollout kernel (W1: 15.8 s ->
-11.6 s without it) and 2.7 s to the synchronous kernel's, the time a new user waits before the
+ranges and runs them on ``threads`` Python threads, the caller and a pool (the kernels release
+the GIL, so the ranges run in parallel; ``heron.batch.pipeline`` runs whole chunks side by side
+when there are several). Numba's ``parallel=True`` would do the same inside one call, but its
+parallel lowering added 3-4 s to the cold compile of an env's rollout kernel (W1: 15.8 s ->
+12.2 s without it) and 2.8 s to the synchronous kernel's, the time a new user waits before the
 first episode. Every episode's result depends only on ``(seed, episode)``, so the split never
 changes results.
 
