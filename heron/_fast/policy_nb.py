@@ -9,8 +9,8 @@ A compiled policy is a kind code plus a slice of one float64 parameter array sta
 * ``POLICY_MLP`` (3): tanh MLP; params ``[n_layers, (n_in, n_out, W (n_out x n_in), b)...]``,
   tanh after every layer (the output too, so actions lie in (-1, 1)); ``mlp_nb`` (fastmath:
   results may differ from a NumPy forward pass in the last bits). Its layer buffers are the
-  policy's memory cells ``mem`` (``2 * mlp_scratch(widths)``, declared by ``policies.mlp``), so a
-  decision allocates nothing.
+  policy's memory cells ``mem`` (``mlp_scratch(widths)`` of them, declared by
+  ``policies.mlp``), so a decision allocates nothing.
 * ``POLICY_SETPOINT`` (4): coordinator rule; params ``[target, gain, lo, hi]``: setpoint of
   unit ``b`` = ``clip(obs[b] + gain * (target - obs[b]), lo, hi)`` for each of ``n_act``.
 * ``POLICY_STEP`` (5): a three-level rule on ``obs[0]``; params ``[lo, hi, below, between,

@@ -20,7 +20,7 @@ import contextlib
 import itertools
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 #: Rows per range at least (fewer rows: not worth a thread hand-off), and ranges per thread
 #: (several, so a thread that finishes early takes the next range: episodes differ in cost).
@@ -114,19 +114,19 @@ def run_rows(kernel, args: tuple, n_rows: int, threads: int | None = None) -> li
                 results[k] = kernel(*args, lo, hi)
             except BaseException as exc:
                 failed.append(exc)
-                raise
+                return
 
     helpers = [_pool(threads - 1).submit(work) for _ in range(min(threads, len(ranges)) - 1)]
     try:
         work()
-    except BaseException:
-        pass                       # in ``failed``; raised below once the helpers stopped
-    finally:
-        for fut in helpers:
-            try:
-                fut.result()
-            except BaseException:
-                pass
+    except BaseException as exc:  # e.g. Ctrl-C between two ranges: stop taking new ones
+        failed.append(exc)
+    pending = set(helpers)
+    while pending:                # the helpers write into the chunk's arrays: wait for them
+        try:
+            _, pending = wait(pending)
+        except BaseException as exc:  # Ctrl-C while waiting: keep waiting, raise it after
+            failed.append(exc)
     if failed:
         raise failed[0]
     return results

@@ -40,6 +40,25 @@ def test_an_error_in_one_range_is_raised_after_every_range_stopped():
         run_rows(kernel, (), 4096, threads=2)
 
 
+def test_an_interrupt_in_a_range_is_raised_only_after_the_running_ranges_end():
+    import time
+
+    running, ended = set(), set()
+
+    def kernel(lo, hi):
+        running.add(lo)
+        if lo == row_ranges(4096, 2)[1][0]:
+            raise KeyboardInterrupt
+        time.sleep(0.01)
+        ended.add(lo)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_rows(kernel, (), 4096, threads=2)
+    started_ok = running - {row_ranges(4096, 2)[1][0]}
+    assert started_ok == ended            # nothing still writing when the caller sees the error
+    assert len(ended) < len(row_ranges(4096, 2)) - 1   # and no new range started after it
+
+
 def test_kernel_threads_is_per_thread_and_restored():
     before = current_threads()
     with kernel_threads(1):
