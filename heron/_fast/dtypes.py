@@ -87,6 +87,7 @@ ST_NEW = 0
 ST_RUN = 1
 ST_WAIT = 2          # paused for a Python policy's decision
 ST_DONE = 3
+ST_REFILL = 4        # paused at the end of an agent's schedule window (heron._fast.window_nb)
 ERR_RING = -1        # a ring of pending observations/actions/messages overflowed
 ERR_HEAP = -2        # the irregular-event heap overflowed
 ERR_NAN = -3         # a policy produced NaN
@@ -103,9 +104,13 @@ episode_cursor_dt = np.dtype(
     align=True,
 )
 
-# Per-(episode, agent) cursor and metrics of the rollout kernels. Times in s.
+# Per-(episode, agent) cursor and metrics of the rollout kernels. Times in s. The schedule
+# holds the agent's ticks from ``win_base`` on (0 unless the episode's schedule is generated in
+# windows: ``heron._fast.window_nb``); ``tick_end`` and ``obs_end`` are the first tick index and
+# observation position (global) past the stored window that the kernel may not read.
 agent_cursor_dt = np.dtype(
-    [("obs_pos", "i8"), ("tick_k", "i8"), ("eff_head", "i8"), ("eff_tail", "i8"),
+    [("obs_pos", "i8"), ("tick_k", "i8"), ("win_base", "i8"), ("tick_end", "i8"),
+     ("obs_end", "i8"), ("eff_head", "i8"), ("eff_tail", "i8"),
      ("msg_head", "i8"), ("msg_tail", "i8"), ("e_last", "f8"), ("d_last", "f8"),
      ("alarm_last", "f8"), ("ooc_pending", "i8"), ("ooc_t", "f8"), ("ooc_s", "f8"),
      ("ooc_count", "i8"), ("inbox", "f8"),

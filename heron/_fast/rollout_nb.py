@@ -49,6 +49,9 @@ decision could matter (``decision_bound``: its effect, message or alarm time) an
 with a pending decision. The caller writes the actions into ``act_b[e, i]`` and calls the kernel
 again; pending decisions are then completed in tick order. The event sequence, and so every
 result, is the same as with compiled policies. Status codes are the ``ST_*`` constants below.
+An episode whose schedule is generated in windows (``heron._fast.window_nb``) reads tick ``k``
+at column ``offsets[i] - acur.win_base + k``; a stream head past the window is ``-inf``, and
+picking it pauses the episode (status ``ST_REFILL``) until the window has moved on.
 The entry runs the rows ``[lo, hi)`` of the chunk and releases the GIL: ``heron.batch.threads``
 runs ranges of rows side by side in threads.
 """
@@ -60,7 +63,7 @@ import numpy as np
 
 from heron._fast.dtypes import (
     ERR_HEAP, ERR_RING, EV_ACTION_EFFECT, EV_CUSTOM, EV_MSG_DELIVERY, EV_REWARD, EV_TICK, ST_DONE,
-    ST_NEW, ST_RUN, ST_WAIT,
+    ST_NEW, ST_REFILL, ST_RUN, ST_WAIT,
 )
 from heron._fast.heap_nb import heap_pop_nb, heap_push_nb
 from heron._fast.policy_nb import POLICY_PYTHON, action_ok_nb
@@ -127,7 +130,7 @@ def complete_decision(e, i, kind, idx, t, s, sched, offsets, timing, info, act_l
     if not action_ok_nb(c, i, act_b[e, i], act_lo[i], act_hi[i], n_act, inf.clip):
         return False
     if kind == 0:
-        r = sched[e, offsets[i] + idx]
+        r = sched[e, offsets[i] - a.win_base + idx]
         a_delay = r.act
         m_delay = r.msg
     else:
@@ -193,7 +196,7 @@ def decision_bound(e, i, kind, idx, t, sched, offsets, timing, info, acur, seed,
     ``max(t + A, E_last)``, its message or alarm ``t + M``. Events strictly before it do not
     depend on the decision, so an episode can run on while the decision waits for Python."""
     if kind == 0:
-        r = sched[e, offsets[i] + idx]
+        r = sched[e, offsets[i] - acur[e, i].win_base + idx]
         a_delay = r.act
         m_delay = r.msg
     else:
@@ -212,6 +215,24 @@ def decision_bound(e, i, kind, idx, t, sched, offsets, timing, info, acur, seed,
         if te < b:
             b = te
     return b
+
+
+def obs_head(e, i, sched, n_ticks, offsets, acur):
+    """Time (s) of agent ``i``'s next observation sample: ``inf`` after its last one, ``-inf``
+    when it lies beyond the agent's schedule window (the kernel pauses for a refill)."""
+    a = acur[e, i]
+    if a.obs_pos < a.obs_end:
+        o = offsets[i] - a.win_base
+        return sched[e, o + sched[e, o + a.obs_pos].obs_k].s
+    return -np.inf if a.obs_pos < n_ticks[e, i] else np.inf
+
+
+def tick_head(e, i, sched, n_ticks, offsets, acur):
+    """Time (s) of agent ``i``'s next regular tick (``inf``, ``-inf``: as ``obs_head``)."""
+    a = acur[e, i]
+    if a.tick_k < a.tick_end:
+        return sched[e, offsets[i] - a.win_base + a.tick_k].t
+    return -np.inf if a.tick_k < n_ticks[e, i] else np.inf
 
 
 def load_obs(e, i, slot, info, acur, ring_v, ring_t, obs_b):
@@ -266,13 +287,8 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
         c.reward_m = 1
         c.status = ST_RUN
         for i in range(n_agents):
-            o = offsets[i]
-            if n_ticks[e, i] > 0:
-                heads[e, i] = sched[e, o + sched[e, o].obs_k].s
-                heads[e, n_agents + i] = sched[e, o].t
-            else:
-                heads[e, i] = inf_t
-                heads[e, n_agents + i] = inf_t
+            heads[e, i] = obs_head(e, i, sched, n_ticks, offsets, acur)
+            heads[e, n_agents + i] = tick_head(e, i, sched, n_ticks, offsets, acur)
             heads[e, 2 * n_agents + i] = inf_t
             heads[e, 3 * n_agents + i] = inf_t
         heads[e, n_heads - 1] = dt if n_rewards >= 1 else inf_t
@@ -290,6 +306,13 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
                 acur[e, j].dec_pending = 2
         c.n_pending = 0
         c.dec_t = inf_t
+    elif c.status == ST_REFILL:     # windows refilled (heron._fast.window_nb): new heads
+        c.status = ST_RUN
+        for i in range(n_agents):
+            if heads[e, i] == -inf_t:
+                heads[e, i] = obs_head(e, i, sched, n_ticks, offsets, acur)
+            if heads[e, n_agents + i] == -inf_t:
+                heads[e, n_agents + i] = tick_head(e, i, sched, n_ticks, offsets, acur)
     elif c.status != ST_RUN:
         return
     sel = c.select
@@ -381,6 +404,9 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
             env_accrue(st, e, p, acur, bt - c.t)  # noqa: F821
             env_advance(st, e, p, bt - c.t)  # noqa: F821
             c.t = bt
+        elif bt < c.t:              # a head at -inf: that agent's schedule window is used up
+            c.status = ST_REFILL    # (nothing above acts on it: it is before every event)
+            return
         c.events += 1
         decider = -1
         if from_heap:
@@ -428,7 +454,7 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
             if bc < 4:
                 dirty = i
             if bc == 0:                             # observation sample
-                o = offsets[i]
+                o = offsets[i] - a.win_base         # schedule window: ticks from win_base on
                 k = sched[e, o + a.obs_pos].obs_k
                 slot = k & RM
                 if ring_t[e, i, K_OBS, slot, 2] >= 0.0:
@@ -437,21 +463,22 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
                 env_observe(st, e, p, i, ring_v[e, i, K_OBS, slot])  # noqa: F821
                 ring_t[e, i, K_OBS, slot, 2] = k
                 a.obs_pos += 1
-                if a.obs_pos < n_ticks[e, i]:
+                if a.obs_pos < a.obs_end:
                     heads[e, i] = sched[e, o + sched[e, o + a.obs_pos].obs_k].s
                 else:
-                    heads[e, i] = inf_t
+                    heads[e, i] = -inf_t if a.obs_pos < n_ticks[e, i] else inf_t
                 r = sched[e, o + k]
                 record(cur, trace, e, bt, 0, i, k, bt, r.t, r.obs)
             elif bc == 1:                           # regular tick
                 k = a.tick_k
-                r = sched[e, offsets[i] + k]
+                o = offsets[i] - a.win_base
+                r = sched[e, o + k]
                 load_obs(e, i, k & RM, info, acur, ring_v, ring_t, obs_b)
                 a.tick_k = k + 1
-                if k + 1 < n_ticks[e, i]:
-                    heads[e, n_agents + i] = sched[e, offsets[i] + k + 1].t
+                if k + 1 < a.tick_end:
+                    heads[e, n_agents + i] = sched[e, o + k + 1].t
                 else:
-                    heads[e, n_agents + i] = inf_t
+                    heads[e, n_agents + i] = -inf_t if k + 1 < n_ticks[e, i] else inf_t
                 decider = i
                 dk = 0
                 dx = k
@@ -524,20 +551,21 @@ def rollout_kernel(sch, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p, 
                    ring_v, ring_t, heap, pop_b, obs_b, act_b, met, mem, trace, heads, seed,
                    episode_start, horizon, dt, n_rewards, t_start, dist_mean, lo, hi):
     """Run the episode rows ``lo .. hi - 1`` of the chunk until done, paused or failed. Returns
-    the number of those rows waiting for a Python decision."""
+    the number of those rows waiting for a Python decision or a schedule window."""
     waiting = 0
     for e in range(lo, hi):
-        if cur[e].status <= ST_WAIT and cur[e].status >= ST_NEW:
+        st_e = cur[e].status
+        if (st_e <= ST_WAIT and st_e >= ST_NEW) or st_e == ST_REFILL:
             run_episode(e, sch, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p, st,
                         cur, acur, ring_v, ring_t, heap, pop_b, obs_b, act_b, met, mem, trace,
                         heads, seed, episode_start, horizon, dt, n_rewards, t_start, dist_mean)
-        if cur[e].status == ST_WAIT:
+        if cur[e].status == ST_WAIT or cur[e].status == ST_REFILL:
             waiting += 1
     return waiting
 
 
 TEMPLATES = ("ooc_sample", "push_heap", "record", "complete_decision", "decision_bound",
-             "load_obs", "finish", "run_episode")
+             "obs_head", "tick_head", "load_obs", "finish", "run_episode")
 ENTRY = "rollout_kernel"
 NO_NRT = ("run_episode", "rollout_kernel")   # heron._fast.specialise.KernelEntry
 # Inlined at Numba IR level: avoids per-call reference counting of the many array arguments

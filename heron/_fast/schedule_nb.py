@@ -88,12 +88,17 @@ def timing_sample_nb(seed, episode, agent, quantity, index, base, code, ratio, f
 # Without reference counting (the slices of ``buf`` per block would cost two calls each); the
 # rare allocation is in ``sort_observations_nb``.
 @njit(cache=True, _nrt=False)
-def fill_agent_nb(row, col0, cap, tm, seed, episode, agent, horizon, t_start, full, buf):
-    """Fill one agent's ticks into ``row[col0:col0+cap]``: all ``cap`` of them when ``full``,
-    else up to the first tick after ``horizon`` (s; the kernels read no further, and sampling
-    stops with the block of ``SAMPLE_BLOCK`` ticks holding it). Returns the number of ticks at or
-    before ``horizon``. ``tm`` is the agent's ``agent_timing_dt`` record; ``buf`` is scratch of
-    shape ``(5, SAMPLE_BLOCK)``."""
+def fill_agent_nb(row, col0, cap, tm, seed, episode, agent, horizon, t_start, full, buf,
+                  k_first, t_first):
+    """Fill one agent's ticks ``k_first .. k_first + cap - 1`` (``T[k_first] = t_first``, s)
+    into ``row[col0:col0+cap]``: all ``cap`` of them when ``full``, else up to the first tick
+    after ``horizon`` (s; the kernels read no further, and sampling stops with the block of
+    ``SAMPLE_BLOCK`` ticks holding it). ``obs_k`` holds global tick indices. Returns ``(n,
+    t_next)``: the number of stored ticks at or before ``horizon`` and, when all ``cap`` are,
+    ``T[k_first + cap]`` (the next tick's time). ``tm`` is the agent's ``agent_timing_dt``
+    record; ``buf`` is scratch of shape ``(5, SAMPLE_BLOCK)``. A whole episode is
+    ``k_first = 0``, ``t_first = tm.first_tick``; a later start continues the same float64
+    accumulation, so a window of ticks is bit for bit the same part of the whole schedule."""
     code = tm.jitter_code
     ratio = tm.jitter_ratio
     fl = tm.min_delay
@@ -101,19 +106,19 @@ def fill_agent_nb(row, col0, cap, tm, seed, episode, agent, horizon, t_start, fu
             stream_key(seed, episode, agent, Q_ACT), stream_key(seed, episode, agent, Q_MSG))
     bases = (tm.tick_interval, tm.obs_delay, tm.act_delay, tm.msg_delay)
     floors = (MIN_INTERVAL, fl, fl, fl)
-    t = tm.first_tick
+    t = t_first
     n = 0
     monotone = True
     s_prev = -np.inf
-    k0 = 0
-    while k0 < cap:
-        m = min(SAMPLE_BLOCK, cap - k0)
+    j0 = 0
+    while j0 < cap:
+        m = min(SAMPLE_BLOCK, cap - j0)
         for q in range(4):  # one call site: the sampler is compiled once, not four times
-            sample_block_nb(keys[q], k0, m, bases[q], code, ratio, floors[q], buf[q], buf[4])
+            sample_block_nb(keys[q], k_first + j0, m, bases[q], code, ratio, floors[q], buf[q],
+                            buf[4])
         stop = False
         for j in range(m):
-            k = k0 + j
-            r = row[col0 + k]
+            r = row[col0 + j0 + j]
             iv = buf[0, j]
             o = buf[1, j]
             r.t = t
@@ -125,7 +130,7 @@ def fill_agent_nb(row, col0, cap, tm, seed, episode, agent, horizon, t_start, fu
             if s < t_start:
                 s = t_start
             r.s = s
-            r.obs_k = k
+            r.obs_k = k_first + j0 + j
             if t <= horizon:
                 n += 1
                 if s < s_prev:
@@ -137,22 +142,22 @@ def fill_agent_nb(row, col0, cap, tm, seed, episode, agent, horizon, t_start, fu
             t = t + iv
         if stop:
             break
-        k0 += m
+        j0 += m
     if not monotone:
-        sort_observations_nb(row, col0, n)
-    return n
+        sort_observations_nb(row, col0, n, k_first)
+    return n, t
 
 
 @njit(cache=True, _nrt=True)  # allocates; its caller counts no references
-def sort_observations_nb(row, col0, n):
-    """``row[col0 + p].obs_k`` = the tick of the ``p``-th observation sample in time order
-    (stable: ties keep tick order), for the first ``n`` ticks."""
+def sort_observations_nb(row, col0, n, k_first):
+    """``row[col0 + p].obs_k`` = ``k_first`` + the stored tick of the ``p``-th observation
+    sample in time order (stable: ties keep tick order), for the first ``n`` stored ticks."""
     svals = np.empty(n)
     for k in range(n):
         svals[k] = row[col0 + k].s
     order = np.argsort(svals, kind="mergesort")
     for p in range(n):
-        row[col0 + p].obs_k = order[p]
+        row[col0 + p].obs_k = k_first + order[p]
 
 
 @njit(cache=True)
@@ -182,7 +187,7 @@ def fill_row_nb(sched, n_ticks, need_more, lag, offsets, timing, seed, row, epis
     for i in range(timing.shape[0]):
         cap = offsets[i + 1] - offsets[i]
         n = fill_agent_nb(sched[row], offsets[i], cap, timing[i], seed, episode, i, horizon,
-                          t_start, full, buf)
+                          t_start, full, buf, 0, timing[i].first_tick)[0]
         n_ticks[row, i] = n
         if n >= cap:
             need_more[row] = i + 1

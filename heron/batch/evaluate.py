@@ -18,7 +18,8 @@ chunk_size=None, threads=None, episode_start=0, as_arrays=True, progress=None)``
   splits its rows into ranges run in threads: ``heron.batch.threads``); while a Python policy
   decides, BLAS/OpenMP/torch thread pools are limited to one thread (``heron.batch.pipeline``).
   ``chunk_size`` default 4096 (1024 with Python policies), lowered so a chunk's schedule fits
-  256 MB (``SCHEDULE_BUDGET``).
+  256 MB (``SCHEDULE_BUDGET``); an episode whose whole schedule would not fit has it generated in
+  windows of ticks (``heron.batch.windows``; same results, memory bounded whatever the horizon).
 
 ``iter_chunks(...)`` yields each chunk's NumPy columns without keeping them (for streaming a
 million episodes to Parquet with bounded memory).
@@ -34,35 +35,35 @@ from heron.batch.result import ColumnBuffer, EvaluationResult, agent_names, chun
 ENGINES = ("batch", "sync", "interactive")
 DEFAULT_CHUNK = 4096          # episodes per chunk, compiled policies
 DEFAULT_CHUNK_PYTHON = 1024   # with Python policies: decision rounds stay cache-resident
-SCHEDULE_BUDGET = 256 << 20   # bytes of pre-generated schedule per chunk, when chunk_size is None
-EPISODE_SCHEDULE_LIMIT = 1 << 30  # bytes of one episode's schedule: longer episodes are refused
+SCHEDULE_BUDGET = 256 << 20   # bytes of schedule per chunk (a chunk_size you pass may exceed it)
 
 
 def _episode_schedule_bytes(timing_arr, horizon: float) -> int:
-    """Bytes of one episode's pre-generated schedule (all agents); refused above
-    ``EPISODE_SCHEDULE_LIMIT`` with a message naming the horizon that would fit."""
+    """Bytes of one episode's whole schedule (all agents; ``timing_arr``: one record per agent,
+    the chunk's shortest tick intervals)."""
     from heron._fast.dtypes import schedule_tick_dt
-    from heron.batch.schedule import initial_capacity
+    from heron.batch.windows import episode_caps
 
-    ticks = sum(initial_capacity(row, horizon, 0.0) for row in timing_arr)
-    size = ticks * schedule_tick_dt.itemsize
-    if size > EPISODE_SCHEDULE_LIMIT:
-        # one episode's schedule is generated whole (it is not split into time windows yet)
-        shortest = float(min(row["tick_interval"] for row in timing_arr))
-        raise ValueError(
-            f"horizon={horizon:g} s is too long for one episode of this timing: its schedule "
-            f"({ticks:,} ticks of {len(timing_arr)} agents, shortest tick interval "
-            f"{shortest:g} s) would take {size / 2**20:,.0f} MB, over the "
-            f"{EPISODE_SCHEDULE_LIMIT >> 20:,} MB limit; expected a horizon up to about "
-            f"{horizon * EPISODE_SCHEDULE_LIMIT / size:,.0f} s (or longer tick intervals)")
-    return size
+    return sum(episode_caps(timing_arr, horizon)) * schedule_tick_dt.itemsize
 
 
-def _chunk_for_budget(timing_arr, horizon: float) -> int:
-    """Episodes per chunk whose schedules fit ``SCHEDULE_BUDGET`` (at least 1): long or
-    many-agent episodes (W2: ~170 kB of schedule each) get smaller chunks, so memory stays
-    bounded whatever the workload. Results do not depend on the chunk size."""
-    return max(1, SCHEDULE_BUDGET // max(1, _episode_schedule_bytes(timing_arr, horizon)))
+def _size_schedules(plan, budget_rows, horizon: float, chunk_size, n_episodes: int) -> int:
+    """Chunk size (episodes) and, for episodes whose whole schedule exceeds ``SCHEDULE_BUDGET``,
+    schedule windows (``plan.windows``, ``heron.batch.windows``): default chunks fit the budget
+    (long or many-agent episodes get smaller ones; W2: ~170 kB of schedule each), so memory
+    stays bounded whatever the horizon. Results depend on neither."""
+    from heron.batch import windows
+
+    default = DEFAULT_CHUNK_PYTHON if plan.python_policies else DEFAULT_CHUNK
+    size = _episode_schedule_bytes(budget_rows, horizon)
+    if size > SCHEDULE_BUDGET:
+        if chunk_size is None:
+            chunk_size = min(default, windows.WINDOW_ROWS)
+        plan.windows = windows.window_caps(budget_rows, horizon, min(chunk_size, n_episodes),
+                                           SCHEDULE_BUDGET)
+    elif chunk_size is None:
+        chunk_size = min(default, max(1, SCHEDULE_BUDGET // max(1, size)))
+    return chunk_size
 
 
 def _policy_config(env, policies) -> dict:
@@ -110,11 +111,7 @@ def _prepare(env, policy, timing, n_episodes, seed, horizon, engine, chunk_size,
     plan.timing_table = table
     if engine == "batch":   # the synchronous engine has no schedule
         budget_rows = per_episode.budget_timing(tarr, table, episode_start, n_episodes)
-        if chunk_size is None:
-            chunk_size = min(DEFAULT_CHUNK_PYTHON if plan.python_policies else DEFAULT_CHUNK,
-                             _chunk_for_budget(budget_rows, horizon))
-        else:
-            _episode_schedule_bytes(budget_rows, horizon)
+        chunk_size = _size_schedules(plan, budget_rows, horizon, chunk_size, n_episodes)
     elif chunk_size is None:
         chunk_size = DEFAULT_CHUNK_PYTHON if plan.python_policies else DEFAULT_CHUNK
     chunk = min(chunk_size, n_episodes)

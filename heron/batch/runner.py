@@ -47,6 +47,7 @@ class Plan:
     policy_lock: object = None  # held around Python policy calls (chunks may run in threads)
     py_groups: list = None     # Python-policy agents grouped for one call per group and round
     timing_table: np.ndarray = None  # per-episode timing rows (heron.batch.episode_timing)
+    windows: list = None       # ticks per agent and schedule window (heron.batch.windows)
 
     def release(self) -> None:
         """Drop the working arrays kept between chunks (they are rebuilt on the next chunk)."""
@@ -254,30 +255,49 @@ def run_chunk(plan: Plan, episode_start: int, n: int, trace_cap: int = 0,
     the working set (entry 9 is the trace buffer, filled when ``trace_cap > 0``; entry 11 the
     env's metrics ``(n, n_agents, n_metrics)``). ``buffers`` keeps the working arrays for the
     next chunk (default ``plan.buffers``; each thread running chunks passes its own)."""
+    from heron.batch import windows as win
     from heron.batch.episode_timing import chunk_timing
     from heron.batch.schedule import fill
 
     buffers = plan.buffers if buffers is None else buffers
     sched_parts = None
+    windows = None
     ring = 4
     if plan.engine == "batch":
         timing = chunk_timing(plan, episode_start, n, buffers)
-        *sched_parts, lag = fill(plan.timing_arr if plan.timing_table is None else timing,
-                                 plan.seed, episode_start, n, plan.horizon, buffers=buffers,
-                                 full=False)
-        sched_parts.append(timing)
-        ring = 4
-        while ring < lag + 2:       # a power of two: the kernel masks ring indices
-            ring *= 2
+        if plan.windows is None:
+            *sched_parts, lag = fill(plan.timing_arr if plan.timing_table is None else timing,
+                                     plan.seed, episode_start, n, plan.horizon, buffers=buffers,
+                                     full=False)
+            sched_parts.append(timing)
+            while ring < lag + 2:   # a power of two: the kernel masks ring indices
+                ring *= 2
     heap_cap = 2 * len(plan.env.agents) + 8
     while True:
+        if plan.engine == "batch" and plan.windows is not None:
+            windows = win.allocate(plan.windows, n, buffers)
+            sched_parts = (*windows[:3], timing)
         arrs = (_alloc(plan, buffers, n, ring, heap_cap, trace_cap) if not trace_cap
                 else _new_work(plan, n, ring, heap_cap, trace_cap))
-        cur = arrs[1]
-        waiting = _run_kernel(plan, arrs, sched_parts, episode_start)
-        while waiting > 0 and not (cur["status"] < 0).any():
-            _python_round(plan, arrs, episode_start)
+        cur, acur, heads = arrs[1], arrs[2], arrs[10]
+        try:
+            if windows is not None:
+                lag = win.refill(plan, windows, timing, acur, heads, cur, episode_start)
+                if ring < lag + 2:
+                    ring *= 2
+                    continue
+            elif plan.engine == "batch":
+                acur["tick_end"] = sched_parts[1]   # the whole schedule: no window ends
+                acur["obs_end"] = sched_parts[1]
             waiting = _run_kernel(plan, arrs, sched_parts, episode_start)
+            while waiting > 0 and not (cur["status"] < 0).any():
+                if windows is not None:
+                    win.refill(plan, windows, timing, acur, heads, cur, episode_start)
+                _python_round(plan, arrs, episode_start)
+                waiting = _run_kernel(plan, arrs, sched_parts, episode_start)
+        except win.WindowTooSmall as exc:   # the chunk runs again with a longer window
+            plan.windows = win.grow(plan.windows, exc.agent, plan.env.agent_ids[exc.agent])
+            continue
         if not (cur["status"] < 0).any():
             if trace_cap and (cur["n_trace"] > trace_cap).any():
                 trace_cap = int(cur["n_trace"].max())
@@ -335,8 +355,12 @@ def _python_round(plan: Plan, arrs, episode_start: int) -> None:
     """One decision round: every decision waiting in any episode of the chunk goes to its agent's
     policy (one call per policy group on the stacked batch); validated actions go back to
     ``act_b``."""
+    from heron._fast.dtypes import ST_WAIT
+
     acur, obs_b, act_b, mem = arrs[2], arrs[7], arrs[8], arrs[12]
-    rows, agents = np.nonzero(acur["dec_pending"] == 1)
+    # rows paused for a schedule window (heron.batch.windows) decide once they wait for it
+    waiting = (arrs[1]["status"] == ST_WAIT)[:, None]
+    rows, agents = np.nonzero((acur["dec_pending"] == 1) & waiting)
     if plan.py_groups is None:
         plan.py_groups = _python_groups(plan)
     groups = plan.py_groups

@@ -139,17 +139,3 @@ def test_compiled_functions_detected_as_plain_njit():
 
     assert f(1) == 1   # sanity for the helper used above
     assert isinstance(BatchedPolicy(lambda o: o).name, str)
-
-
-def test_an_episode_whose_schedule_exceeds_the_limit_is_refused_before_any_work():
-    """One episode's schedule is generated whole: a horizon that would need more than
-    ``EPISODE_SCHEDULE_LIMIT`` bytes is refused with the horizon that would fit (chunk_size
-    given or not); the synchronous engine, which has no schedule, still runs it."""
-    env = battery_fleet(2, horizon=50.0)
-    too_long = 1e8        # s of 1 s ticks for 2 agents: several GB of schedule
-    for kw in ({}, {"chunk_size": 1}):
-        with pytest.raises(ValueError, match=r"horizon=.* s is too long for one episode.*"
-                                             r"MB limit; expected a horizon up to about"):
-            evaluate(env, "simple", n_episodes=1, seed=0, horizon=too_long, **kw)
-    res = evaluate(env, "simple", n_episodes=1, seed=0, horizon=too_long / 1e4, engine="sync")
-    assert np.isfinite(res.arrays["return"]).all()
