@@ -405,7 +405,7 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
             env_advance(st, e, p, bt - c.t)  # noqa: F821
             c.t = bt
         elif bt < c.t:              # a head at -inf: that agent's schedule window is used up
-            c.status = ST_REFILL    # (nothing above acts on it: it is before every event)
+            c.status = ST_REFILL    # (the checks above let it by, or first pause for a decision)
             return
         c.events += 1
         decider = -1
