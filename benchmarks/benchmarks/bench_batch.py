@@ -216,18 +216,10 @@ class LongHorizonMemory:
                  horizon=self.horizon)
 
 
-class WindowedHorizonMemory:
+class WindowedHorizonMemory(LongHorizonMemory):
     """Peak RSS of 2 W1 episodes of 2e7 s: each one's whole schedule (~2.8 GB) exceeds the
     schedule budget, so it is generated in windows (``heron.batch.windows``); memory stays
     that of the windows."""
 
+    n_episodes = 2
     horizon = 2e7
-    timeout = 900
-
-    def setup(self):
-        self.w = workloads.w1()
-        warm_up(self.w, "simple", 64)
-
-    def peakmem_evaluate(self):
-        evaluate(self.w.env, "simple", timing=self.w.timing, n_episodes=2, seed=0,
-                 horizon=self.horizon)

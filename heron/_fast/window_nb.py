@@ -78,10 +78,11 @@ def refill_windows_nb(sched, n_ticks, offsets, timing, acur, heads, cur, lag, st
     """For rows ``lo .. hi - 1`` (other statuses are left alone): a new episode (``ST_NEW``)
     gets every agent's first window; an episode paused for a window (``ST_REFILL``) gets a new
     one for each agent whose head is ``-inf``, starting at the oldest tick it still needs (its
-    next tick, or a tick whose Python decision is still pending). ``timing[row, i]`` is agent ``i``'s timing in that row. ``lag[row]`` receives the
-    largest observation lag of the windows filled, ``stuck[row]`` an agent index + 1 whose new
-    window would not let the episode move on (its window spans less time than its observation
-    delays: the caller gives it more ticks). Returns the number of stuck rows."""
+    next tick, or a tick whose Python decision is still pending). ``timing[row, i]`` is agent
+    ``i``'s timing in that row. ``lag[row]`` receives the largest observation lag of the
+    windows filled, ``stuck[row]`` an agent index + 1 whose new window would not let the
+    episode move on (its window spans less time than its observation delays: the caller gives
+    it more ticks). Returns the number of stuck rows."""
     n_agents = offsets.shape[0] - 1
     buf = np.empty((5, SAMPLE_BLOCK))
     bad = 0

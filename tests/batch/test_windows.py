@@ -79,7 +79,11 @@ def test_a_window_shorter_than_the_observation_delays_grows(tiny_windows, monkey
     env = w1().env
     whole = evaluate(env, "simple", timing=LATE, n_episodes=4, seed=1, horizon=120.0)
     tiny_windows(min_window=2)      # 2 ticks span 2 s: less than the ~9 s delay bound
+    grown = []
+    orig = win.grow
+    monkeypatch.setattr(win, "grow", lambda caps, *a: grown.append(caps) or orig(caps, *a))
     windowed = evaluate(env, "simple", timing=LATE, n_episodes=4, seed=1, horizon=120.0)
+    assert grown and grown[0] == [2, 2]
     _same(whole, windowed)
 
 
