@@ -159,7 +159,8 @@ def cmd_presets(args) -> int:
         for name in sorted(PRESETS):
             print(PRESETS[name].describe())
         print("\nPresets are applied to an env's nominal timing (its default_timing): `heron "
-              "presets ENV` shows each one on that env's agents (`heron envs` lists the ids).")
+              "presets ENV` shows each one on that env's agents (`heron envs` lists the ids), "
+              "and the presets that env defines for itself.")
         return 0
     import json
 

@@ -184,7 +184,9 @@ class BatchEnv:
     message a child sees before its first delivery; ``default_timing`` a ``TickConfig`` per agent
     id or class (missing: ticks every ``dt`` s, no delays); ``default_policy`` per agent id or
     class; ``params`` the constructor arguments (recorded with results); ``kernel_key`` a readable
-    prefix for the compiled kernels' names (default: ``name``).
+    prefix for the compiled kernels' names (default: ``name``); ``presets`` the env's own named
+    timings (name -> ``heron.scheduling.EnvPreset`` or ``{agent id or class: TickConfig}``,
+    seconds as written; ``heron.scheduling.env_presets``), read back as name -> ``DefinedPreset``.
     """
 
     name: str
@@ -203,6 +205,7 @@ class BatchEnv:
     default_policy: dict = field(default_factory=dict)
     description: str = ""
     metrics: dict = field(default_factory=dict)
+    presets: dict = field(default_factory=dict)
     _interactive_builder: Optional[Callable] = None
 
     def __post_init__(self):
@@ -276,6 +279,9 @@ class BatchEnv:
             if isinstance(v, bool) or not np.isfinite(v) or v <= 0:
                 raise ValueError(f"BatchEnv {name!r}: {n} must be a finite number of seconds "
                                  f"> 0; got {v!r}")
+        from heron.scheduling.env_presets import bind
+
+        self.presets = {p.name: p for p in bind(name, self.presets, self.check_keys)}
         if self.kernel_key is None:
             self.kernel_key = re.sub(r"\W", "_", name)
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.kernel_key):

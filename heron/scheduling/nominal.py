@@ -25,7 +25,7 @@ study's scenario records.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 AGENT_CLASSES = ("field", "coordinator")
@@ -65,12 +65,14 @@ class NominalTiming:
     """An env's nominal timing (module docstring). ``name``: the env's name; ``dt``: the
     synchronous baseline's decision period (s); ``ticks``: nominal tick per agent class (s);
     ``agents``: ``AgentNominal`` per agent in registration order (empty when unknown, as for a
-    PettingZoo env whose agents are only known once it is built)."""
+    PettingZoo env whose agents are only known once it is built); ``presets``: the env's own
+    presets (``heron.scheduling.env_presets.DefinedPreset`` by name)."""
 
     name: str
     dt: float
     ticks: Mapping[str, float]
     agents: tuple = ()
+    presets: Mapping[str, object] = field(default_factory=dict)
 
     def tick_of(self, agent_class: str) -> float:
         """The nominal tick (s) of ``agent_class``."""
@@ -111,9 +113,13 @@ class NominalTiming:
         return baseline_text(self.to_dict())
 
     def to_dict(self) -> dict:
-        """Plain data (JSON-ready): ``dt``, ``tick`` per class, ``sync_period`` per class."""
-        return {"dt": float(self.dt), "tick": {c: float(t) for c, t in self.ticks.items()},
-                "sync_period": self.sync_periods()}
+        """Plain data (JSON-ready): ``dt``, ``tick`` per class, ``sync_period`` per class, and
+        ``presets`` (each env preset's definition) when the env defines any."""
+        out = {"dt": float(self.dt), "tick": {c: float(t) for c, t in self.ticks.items()},
+               "sync_period": self.sync_periods()}
+        if self.presets:
+            out["presets"] = {n: p.to_dict() for n, p in self.presets.items()}
+        return out
 
 
 def baseline_text(record: dict) -> str:
@@ -129,7 +135,8 @@ REFERENCE = NominalTiming("reference (battery fleet)", 1.0,
                           {"field": 1.0, "coordinator": COORDINATOR_RATIO})
 
 
-def _config_fields(tc) -> dict:
+def config_fields(tc) -> dict:
+    """A ``TickConfig``'s keyword arguments without its seed (seconds, jitter type by name)."""
     d = tc.to_dict()
     return {k: d[k] for k in _TIMING_FIELDS}
 
@@ -166,9 +173,9 @@ def nominal_timing(env) -> NominalTiming:
     from heron.batch.timing import resolve_timing
 
     configs = resolve_timing(env, None)
-    agents = tuple(AgentNominal(a.id, a.agent_class, _config_fields(tc))
+    agents = tuple(AgentNominal(a.id, a.agent_class, config_fields(tc))
                    for a, tc in zip(env.agents, configs))
     dt = float(env.dt)
     return NominalTiming(env.name, dt, _class_ticks(agents, env.default_timing or {}, dt),
-                         agents)
+                         agents, dict(env.presets))
 

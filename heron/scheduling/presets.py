@@ -52,6 +52,9 @@ files (``[timing] base``, ``presets``) apply them to the study's env. Without an
 
 These are reference points for robustness studies, not a substitute for measuring a real
 installation: override any field with ``tick_config(..., act_delay=0.8)`` or in a study grid.
+Timings a system has of its own (measured links, a vendor's cycle) are declared by its env
+(``BatchEnv(presets=...)``, ``heron.scheduling.env_presets``): ``preset(name, env)`` finds them
+too, and their names never shadow these.
 """
 from __future__ import annotations
 
@@ -157,7 +160,8 @@ class TimingPreset:
         why = self.mismatch(nominal)
         if why is None:
             return None
-        fitting = [p.name for p in PRESETS.values() if not p._outside(nominal)]
+        fitting = [p.name for p in PRESETS.values() if not p._outside(nominal)] + \
+            sorted(nominal.presets)
         return (f"timing preset {self.name!r} does not fit env {nominal.name!r}: {why}. "
                 f"Presets that fit this env: {fitting}; or time it with explicit values (a "
                 f"study's grid axes on base = \"deterministic\"); `heron presets ENV` shows "
@@ -310,21 +314,33 @@ PRESETS: dict = {
 }
 
 
-def preset(name: str) -> TimingPreset:
-    """The preset called ``name`` (case-insensitive)."""
+def preset(name: str, env=None):
+    """The preset called ``name`` (case-insensitive): a built-in ``TimingPreset``, or one that
+    ``env`` (a ``BatchEnv`` or its ``NominalTiming``) defines for itself (a ``DefinedPreset``,
+    ``heron.scheduling.env_presets``)."""
     if isinstance(name, TimingPreset):
         return name
     if not isinstance(name, str):
         raise TypeError(f"preset name must be a str; got {name!r} ({type(name).__name__})")
     key = name.strip().lower()
-    if key not in PRESETS:
-        raise ValueError(f"unknown timing preset {name!r}; valid presets: {sorted(PRESETS)}")
-    return PRESETS[key]
+    if key in PRESETS:
+        return PRESETS[key]
+    own = env_presets(env)
+    if key in own:
+        return own[key]
+    where = f", then those env {nominal_timing(env).name!r} defines" if own else ""
+    raise ValueError(f"unknown timing preset {name!r}; valid presets: "
+                     f"{preset_names(env)} (built in{where})")
 
 
-def preset_names() -> list:
-    """Names of the built-in presets, sorted."""
-    return sorted(PRESETS)
+def env_presets(env) -> dict:
+    """The presets ``env`` defines for itself (name -> ``DefinedPreset``; None: none)."""
+    return dict(nominal_timing(env).presets) if env is not None else {}
+
+
+def preset_names(env=None) -> list:
+    """Names of the built-in presets, sorted, then those ``env`` defines, sorted."""
+    return sorted(PRESETS) + sorted(env_presets(env))
 
 
 def scada(agent_class: str = "field", *, nominal_tick: Optional[float] = None,

@@ -4,6 +4,10 @@
 
 * ``base`` (preset name, default ``"deterministic"``): the timing every grid cell starts from.
 * ``presets`` (list of preset names): extra scenarios, each preset as it is.
+
+A name is a built-in preset or one the study's env defines (``heron.scheduling.env_presets``);
+before the env is known, a name that is not built in has no timing yet (``{}``) and is checked,
+at its line, when ``StudySpec.for_env`` fits the study.
 * ``[timing.grid]``: axes, each a non-empty array of values; every combination is a scenario.
   Top-level axes apply to every agent class: ``tick_interval`` (s, > 0), ``obs_delay``,
   ``act_delay``, ``msg_delay``, ``min_delay`` (s, >= 0), ``jitter_type`` (NONE, UNIFORM, GAUSSIAN,
@@ -36,7 +40,10 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from heron.scheduling.presets import AGENT_CLASSES, PRESETS, PresetMismatchError, preset
+from heron.scheduling.env_presets import NAME, RESERVED
+from heron.scheduling.presets import (
+    AGENT_CLASSES, PRESETS, PresetMismatchError, preset, preset_names,
+)
 from heron.scheduling.tick_config import JitterType, TickConfig
 from heron.study.errors import SourceLocator
 
@@ -185,11 +192,30 @@ def _apply(base_timing: dict, point: dict, axes: list, nominal) -> dict:
     return timing
 
 
+def _known(name: str, nominal) -> bool:
+    """A built-in preset, one the env defines, or (env not known yet: ``nominal`` None) a
+    name an env may define (checked by ``StudySpec.for_env``)."""
+    key = name.lower()
+    if key in PRESETS:
+        return True
+    if nominal is None:
+        return bool(NAME.fullmatch(key)) and key not in RESERVED
+    return key in nominal.presets
+
+
+def _valid(nominal) -> str:
+    own = " or one the study's env defines" if nominal is None else ""
+    return f"{preset_names(nominal)}{own}"
+
+
 def _preset_timing(loc, name: str, key: str, nominal) -> dict:
-    """``preset(name).scenario_timing(nominal)``; a preset that does not fit the env is an
-    error at the ``[timing] key`` line."""
+    """``preset(name, nominal).scenario_timing(nominal)``; a preset that does not fit the env
+    is an error at the ``[timing] key`` line. An env preset named before the env is known
+    (``nominal`` None) has no timing yet (``{}``): ``StudySpec.for_env`` fills it in."""
+    if nominal is None and name.lower() not in PRESETS:
+        return {}
     try:
-        return preset(name).scenario_timing(nominal)
+        return preset(name, nominal).scenario_timing(nominal)
     except PresetMismatchError as exc:
         raise loc.error(("timing",), key, str(exc)) from None
 
@@ -202,17 +228,17 @@ def parse_timing(loc: SourceLocator, table: dict, nominal=None) -> list:
         if key not in valid:
             raise loc.error(("timing",), key, f"unknown key; valid keys: {list(valid)}")
     base = table.get("base", "deterministic")
-    if not isinstance(base, str) or base.lower() not in PRESETS:
-        raise loc.error(("timing",), "base", f"must be a preset name, one of {sorted(PRESETS)}; "
-                                             f"got {base!r}")
+    if not isinstance(base, str) or not _known(base, nominal):
+        raise loc.error(("timing",), "base", f"must be a preset name, one of "
+                                             f"{_valid(nominal)}; got {base!r}")
     base = base.lower()
     names = table.get("presets", [])
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise loc.error(("timing",), "presets", f"must be an array of preset names; got {names!r}")
     for n in names:
-        if n.lower() not in PRESETS:
+        if not _known(n, nominal):
             raise loc.error(("timing",), "presets", f"unknown preset {n!r}; valid presets: "
-                                                    f"{sorted(PRESETS)}")
+                                                    f"{_valid(nominal)}")
     if len(set(n.lower() for n in names)) != len(names):
         raise loc.error(("timing",), "presets", f"presets must be distinct; got {names!r}")
     grid = table.get("grid", {})
@@ -233,16 +259,14 @@ def parse_timing(loc: SourceLocator, table: dict, nominal=None) -> list:
         base_timing = _preset_timing(loc, base, "base", nominal)
         for combo in itertools.product(*(a[3] for a in axes)):
             point = dict(zip(columns, combo))
-            timing = _apply(base_timing, point, axes, nominal)
+            timing = _apply(base_timing, point, axes, nominal) if base_timing else {}
             label = ",".join(f"{c}={_fmt(v)}" for c, v in point.items())
             scenarios.append(Scenario(label, "grid", base, point, timing))
     for n in names:
-        p = preset(n)
-        scenarios.append(Scenario(p.name, "preset", p.name, {c: None for c in columns},
+        scenarios.append(Scenario(n.lower(), "preset", n.lower(), {c: None for c in columns},
                                   _preset_timing(loc, n, "presets", nominal)))
     if not scenarios:
-        p = preset(base)
-        scenarios.append(Scenario(p.name, "preset", p.name, {},
+        scenarios.append(Scenario(base, "preset", base, {},
                                   _preset_timing(loc, base, "base", nominal)))
     labels = [s.label for s in scenarios]
     if len(set(labels)) != len(labels) or SYNC_LABEL in labels:

@@ -124,11 +124,12 @@ BAD = [
      r"timing\.grid\.system: unknown axis"),
     ('act_delay = [0.0, 0.5, 1.0]', '[timing.grid.field]\ntick_ratio = [1.0]',
      r"t\.toml:19: timing\.grid\.field\.tick_ratio: unknown axis; valid axes for an agent class"),
-    ('base = "w1"', 'base = "scadaa"', r"t\.toml:13: timing\.base: must be a preset name, one of "
-                                       r"\['deterministic', 'ntcip', 'scada', 'w1'\]"),
+    ('base = "w1"', 'base = "scada!"', r"t\.toml:13: timing\.base: must be a preset name, one of "
+                                       r"\['deterministic', 'ntcip', 'scada', 'w1'\] or one the "
+                                       r"study's env defines; got 'scada!'"),
     ('base = "w1"', 'base = "deterministic"', r"jitter_ratio 0\.2 has no effect with jitter_type "
                                               r"NONE"),
-    ('presets = ["scada"]', 'presets = ["scada", "foo"]', r"unknown preset 'foo'"),
+    ('presets = ["scada"]', 'presets = ["scada", "f o"]', r"unknown preset 'f o'"),
     ('presets = ["scada"]', 'preset = ["scada"]', r"t\.toml:14: timing\.preset: unknown key; "
                                                   r"valid keys: \['base', 'presets', 'grid'\]"),
     ('p = "fake_engine:policy_a"', 'p = "fake_engine:"', r"policies\.p: an import path"),

@@ -3,7 +3,9 @@ its own valve agent, with two declared metrics, ``spill_s`` (seconds above the h
 ``energy`` (valve opening integrated over time). Importing the module registers the env as
 ``"TwoTanks-v0"`` (the name study files use; the study runs with ``imports=["two_tanks_env"]``,
 what ``heron run --import two_tanks_env`` does); ``"two_tanks_env:drain"`` names its compiled
-policy."""
+policy. It defines two timing presets of its own (``PRESETS``): ``plant_radio`` (every valve on
+the plant's radio links) and ``valve_2_slow`` (only valve 2 is slower; valve 1 keeps its
+nominal 1 s tick)."""
 from numba import njit
 
 import heron
@@ -11,8 +13,15 @@ import heron
 from heron.batch import AgentSpec, BatchEnv
 from heron.batch.policies import linear
 from heron.batch.random import INIT, stream_key, uniform
+from heron.scheduling import EnvPreset, JitterType, TickConfig
 
 METRICS = ("spill_s", "energy")
+PRESETS = {
+    "plant_radio": EnvPreset(
+        {"field": TickConfig.with_jitter(2.0, 0.5, 0.3, 0.0, JitterType.LOGNORMAL, 0.3)},
+        title="the plant's radio links", source="made up for the tests"),
+    "valve_2_slow": {"valve_2": TickConfig.deterministic(3.0)},
+}
 
 
 @njit(cache=True)
@@ -69,7 +78,7 @@ def make_env(n_tanks=2, horizon=10.0):
         functions={"init": init, "observe": observe, "effect": effect, "advance": advance,
                    "reward": reward},
         metrics={"spill_s": spill_s, "energy": energy},
-        dt=1.0, horizon=horizon,
+        dt=1.0, horizon=horizon, presets=PRESETS,
     )
 
 
