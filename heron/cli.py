@@ -280,9 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="heron-demo", help="output directory (default: %(default)s)")
     demo.add_argument("--episodes", type=_bounded_int(MAX_EPISODES), default=10_000,
                       help="episodes per scenario (default: %(default)s)")
-    # process pool: on a fresh install its workers compile the sync and batch kernels at the same
-    # time (cold demo on a fresh install: 19 s; 6 s once Numba's cache is warm)
-    common(demo, "process")
+    # inline: shards run in this process on every core (heron's threads), with no worker to
+    # start; on a fresh install a helper process compiles the sync and schedule kernels while
+    # this one compiles the rollout kernel (heron.study.warm)
+    common(demo, "inline")
     debug(demo)
     demo.set_defaults(func=cmd_demo)
 

@@ -155,7 +155,8 @@ def summarize(df, by=("policy", "scenario"), *, baseline=None, n_boot: int = 100
         row = dict(zip(by, key))
         # the resamples depend on which cells the group holds (not on how it was asked for), so
         # sensitivity and interaction tables repeat the summary table's intervals exactly
-        cells = tuple(sorted(set(zip(g["policy"], g["scenario"]))))
+        pairs = g[["policy", "scenario"]].drop_duplicates()
+        cells = tuple(sorted(zip(pairs["policy"], pairs["scenario"])))
         key = (cells, tuple(row[k] for k in by if k in AGENT_KEYS))
         if "seed" in by:   # per-seed rows: each seed its own resamples
             key = (*key, ("seed", int(row["seed"])))

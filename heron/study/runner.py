@@ -34,10 +34,8 @@ from heron.study.output import (  # noqa: F401 - re-exported
 )
 from heron.study.plan import Limits, check_paths, check_plan, size_plan
 from heron.study.resolve import check_study, import_modules, import_user_module
-from heron.study.shards import (
-    DEFAULT_EVALUATOR, import_object, make_task, plan_shards, run_shard, shard_engine, warm_jobs,
-    warm_shard,
-)
+from heron.study.shards import DEFAULT_EVALUATOR, import_object, make_task, plan_shards, run_shard
+from heron.study.warm import warm_inline, warm_plan, warm_pool
 
 
 @dataclass
@@ -148,8 +146,7 @@ def run_study(spec, out_dir: Optional[str] = None, *, executor=None, scheduler=N
             handle = open_executor(executor, scheduler=scheduler, max_workers=max_workers)
             bar = _progress(sum(s.count for s in shards), done_eps, quiet, spec.name)
             try:
-                if handle.name != "inline" and handle.workers > 1:
-                    _warm(handle, todo, ctx)
+                _warm(handle, todo, ctx)
                 _drive(handle, todo, ctx, manifest, bar, stats,
                        window or (1 if handle.name == "inline" else 2 * handle.workers))
             finally:
@@ -166,28 +163,15 @@ def _task(ctx: dict, shard, threads) -> dict:
                      ctx["evaluator"], ctx["metrics"], env=ctx["env"], imports=ctx["imports"])
 
 
-def _warm_plan(todo, ctx: dict, threads) -> list:
-    """The warm-up jobs (``(task, part)`` for ``warm_shard``) of the shards ``todo``: each
-    engine's independent compile pieces once, the longest first (the event-driven kernel), so a
-    pool's workers finish together."""
-    firsts = {}
-    for shard in todo:
-        task = _task(ctx, shard, threads)
-        firsts.setdefault(shard_engine(task), task)
-    jobs = [job for task in firsts.values() for job in warm_jobs(task)]
-    jobs.sort(key=lambda job: (job[1] != "kernel", shard_engine(job[0]) != "batch"))
-    return jobs
-
-
 def _warm(handle, todo, ctx: dict):
-    """Compile the kernels the shards need once, on the workers, before any shard runs: on a
-    fresh install of a 2-core machine the W1 rollout kernel compiles on one worker while the
-    synchronous and schedule kernels compile on the other, and every later shard loads them from
-    Numba's cache."""
-    jobs = _warm_plan(todo, ctx, handle.threads)
-    futures = [handle.executor.submit(warm_shard, task, part) for task, part in jobs]
-    for fut in cf.as_completed(futures):
-        fut.result()  # an engine that cannot run fails here, before any shard is written
+    """Compile the kernels the shards need once before any shard runs (``heron.study.warm``):
+    side by side on a pool's workers, or in this process for the inline executor (a helper
+    process compiles the other pieces when the first is not in Numba's cache)."""
+    jobs = warm_plan(_task(ctx, shard, handle.threads) for shard in todo)
+    if handle.name == "inline":
+        warm_inline(jobs)
+    elif handle.workers > 1:
+        warm_pool(handle.executor, jobs)
 
 
 def _drive(handle, todo, ctx: dict, manifest, bar, stats, window):

@@ -131,20 +131,53 @@ def test_any_shard_size_gives_the_same_dataset(reference, tmp_path_factory, shar
 
 
 def test_warm_up_compiles_each_engine_piece_once_longest_first(tmp_path):
-    from heron.study.runner import _warm_plan
+    from heron.study.runner import _task
     from heron.study.shards import plan_shards, warm_jobs
+    from heron.study.warm import warm_plan
 
     s = spec(20)
 
-    def ctx(evaluator):
-        return dict(spec=s, out_dir=str(tmp_path), prov_json="{}", evaluator=evaluator,
-                    metrics=(), env=None, imports=())
-    jobs = _warm_plan(plan_shards(s), ctx("heron.batch:evaluate"), 1)
+    def tasks(evaluator):
+        ctx = dict(spec=s, out_dir=str(tmp_path), prov_json="{}", evaluator=evaluator,
+                   metrics=(), env=None, imports=())
+        return [_task(ctx, shard, 1) for shard in plan_shards(s)]
+    jobs = warm_plan(tasks("heron.batch:evaluate"))
     assert [(job[0]["scenario"]["mode"], job[1]) for job in jobs] == [
         ("event", "kernel"), ("sync", "kernel"), ("event", "schedule")]
-    other = _warm_plan(plan_shards(s), ctx("fake_engine:evaluate"), 1)
+    other = warm_plan(tasks("fake_engine:evaluate"))
     assert [part for _, part in other] == [None, None]   # another evaluator: one episode each
     assert warm_jobs(other[0][0]) == [(other[0][0], None)]
+
+
+def test_inline_warm_up_starts_a_helper_process_only_while_compiling(reference, tmp_path,
+                                                                     monkeypatch):
+    """Kernels in the cache load in-process (no helper); when the first piece outlasts the probe
+    (here: each piece takes 0.3 s more, the probe 0.1 s) the other pieces compile in a helper
+    process meanwhile. The dataset is the same either way, and another evaluator is never called
+    to warm up."""
+    import time
+
+    from heron.study import warm
+
+    used = []
+    original, piece = warm.warm_inline, warm.warm_shard
+
+    def recording(jobs, probe_s=warm.COMPILE_PROBE_S):
+        used.append(original(jobs, probe_s=probe))
+        return used[-1]
+
+    def slow_piece(task, part):
+        time.sleep(0.3)
+        return piece(task, part)
+
+    monkeypatch.setattr("heron.study.runner.warm_inline", recording)
+    monkeypatch.setattr(warm, "warm_shard", slow_piece)
+    for probe in (warm.COMPILE_PROBE_S, 0.1):
+        out = tmp_path / f"probe{probe}"
+        run_study(spec(20), str(out), executor="inline", quiet=True)
+        pd.testing.assert_frame_equal(reference, load(out))
+    assert used == [False, True]
+    assert warm.warm_inline([(None, None)]) is False      # nothing to warm in-process
 
 
 def test_dask_cluster_started_from_the_command_line(reference, tmp_path):
