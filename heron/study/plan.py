@@ -113,11 +113,11 @@ def _floor() -> float:
 
 
 def _tick_of(env, agent, timing: dict) -> float:
-    """Tick interval (s) of ``agent`` in a scenario (``timing``: class -> TickConfig fields), or
-    on its default timing for the synchronous baseline (``timing`` empty); at least the
-    scheduler's floor."""
+    """Tick interval (s) of ``agent`` in a scenario (``timing``: agent id or class ->
+    TickConfig fields; an agent's own entry first), or on its default timing for the synchronous
+    baseline (``timing`` empty); at least the scheduler's floor."""
     if timing:
-        tick = float(timing[agent.agent_class]["tick_interval"])
+        tick = float((timing.get(agent.id) or timing[agent.agent_class])["tick_interval"])
     else:
         cfg = (env.default_timing or {}).get(agent.id) or (env.default_timing or {}).get(
             agent.agent_class)

@@ -164,3 +164,16 @@ def test_a_study_names_env_presets_checked_once_the_env_is_known(env, tmp_path):
                                                "valve_2_slow", "w1"]
     ticks = df[df["scenario"] == "valve_2_slow"].groupby("agent")["n_ticks"].max()
     assert ticks["valve_1"] == 11 and ticks["valve_2"] == 4      # at 0, 1, .., 10 s; 0, 3, 6, 9 s
+
+
+def test_the_plan_counts_an_agent_s_own_tick(env):
+    from heron.study.plan import EVENTS_PER_TICK, size_plan
+
+    def events(presets):     # 3 episodes of 10 s: the sync baseline and one scenario
+        text = STUDY.split("[timing]")[0] + f'[timing]\nbase = "deterministic"\n{presets}'
+        return size_plan(parse_spec(text).for_env(env), env).events_est
+
+    ticks = 10 + 10                                    # the sync baseline: both valves every 1 s
+    assert events("") == pytest.approx(EVENTS_PER_TICK * 3 * (ticks + 10 + 10))
+    assert events('presets = ["valve_2_slow"]') == pytest.approx(
+        EVENTS_PER_TICK * 3 * (ticks + 10 + 10 / 3))  # valve 2 ticks every 3 s
