@@ -156,7 +156,7 @@ class DefinedPreset:
 
     # -- text -----------------------------------------------------------------------------------
     def describe(self) -> str:
-        """The definition, one line per entry (``heron presets``)."""
+        """The definition: title, source, scaling rule, then one line per entry."""
         from heron.scheduling.presets import jitter_text
 
         lines = [f"{self.name}: {self.title or '(no title)'}"]

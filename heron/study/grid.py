@@ -4,16 +4,16 @@
 
 * ``base`` (preset name, default ``"deterministic"``): the timing every grid cell starts from.
 * ``presets`` (list of preset names): extra scenarios, each preset as it is.
-
-A name is a built-in preset or one the study's env defines (``heron.scheduling.env_presets``);
-before the env is known, a name that is not built in has no timing yet (``{}``) and is checked,
-at its line, when ``StudySpec.for_env`` fits the study.
 * ``[timing.grid]``: axes, each a non-empty array of values; every combination is a scenario.
   Top-level axes apply to every agent class: ``tick_interval`` (s, > 0), ``obs_delay``,
   ``act_delay``, ``msg_delay``, ``min_delay`` (s, >= 0), ``jitter_type`` (NONE, UNIFORM, GAUSSIAN,
   LOGNORMAL), ``jitter_ratio`` (>= 0) and ``tick_ratio`` (> 0: the coordinator ticks every
   ``tick_ratio`` field ticks). ``[timing.grid.field]`` and ``[timing.grid.coordinator]`` hold the
   same axes (except ``tick_ratio``) for one agent class only.
+
+A preset name is a built-in preset or one the study's env defines (``heron.scheduling.env_presets``);
+before the env is known, a name that is not built in has no timing yet (``{}``) and is checked,
+at its line, when ``StudySpec.for_env`` fits the study.
 
 Presets are applied to the study env's nominal timing (``heron.scheduling.presets``: relative
 values follow the env's ticks, absolute ones are the standard's seconds, and a preset that does
