@@ -9,7 +9,6 @@ which is how the interactive and batch engines are compared on identical timing.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,21 +20,16 @@ from heron.scheduling.tick_config import TickConfig
 _GROWTH_LIMIT = 1 << 24
 
 
-def initial_capacity(tm_row, horizon: float, t_start: float) -> int:
-    """Ticks stored per agent before regrowth: expected count x 1.25 + 8."""
-    n0 = math.floor(max(horizon - t_start, 0.0) / tm_row["tick_interval"]) + 1
-    return int(math.ceil(n0 * 1.25)) + 8
-
-
-def _shortest(timing_arr, i: int):
-    """Agent ``i``'s timing record (for a per-episode table: the row with its shortest tick
-    interval, so the initial capacity covers every episode of the chunk)."""
-    if timing_arr.ndim == 1:
-        return timing_arr[i]
-    col = timing_arr[:, i]
-    if col.shape[0] == 0:
-        return {"tick_interval": 1.0}
-    return col[int(np.argmin(col["tick_interval"]))]
+def initial_capacities(timing_arr, horizon: float, t_start: float) -> list:
+    """Ticks stored per agent before regrowth: expected count x 1.25 + 8, from each agent's
+    tick interval (s). ``timing_arr``: one ``agent_timing_dt`` record per agent, or a
+    per-episode table ``(rows, agents)``, whose shortest interval per agent is used so the
+    capacity covers every episode of the chunk (1 s for a table without rows)."""
+    ti = timing_arr["tick_interval"]
+    if ti.ndim == 2:
+        ti = ti.min(axis=0) if ti.shape[0] else np.ones(ti.shape[1])
+    n0 = np.floor(max(horizon - t_start, 0.0) / ti) + 1
+    return [int(c) + 8 for c in np.ceil(n0 * 1.25)]
 
 
 def fill(timing_arr, seed: int, episode_start: int, n_episodes: int, horizon: float,
@@ -60,9 +54,7 @@ def fill(timing_arr, seed: int, episode_start: int, n_episodes: int, horizon: fl
                          f"{n_episodes} rows, got {timing_arr.shape[0]}")
     n_agents = timing_arr.shape[-1]
     if caps is None:
-        caps = (buffers or {}).get("caps") or [
-            initial_capacity(_shortest(timing_arr, i), horizon, t_start)
-            for i in range(n_agents)]
+        caps = (buffers or {}).get("caps") or initial_capacities(timing_arr, horizon, t_start)
     caps = list(caps)
     kernel = fill_schedule_table_nb if per_episode else fill_schedule_nb
     while True:

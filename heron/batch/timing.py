@@ -69,15 +69,14 @@ def timing_array(configs: list, t_start: float = 0.0) -> np.ndarray:
     from heron._fast.jitter import MIN_INTERVAL
 
     arr = np.zeros(len(configs), dtype=agent_timing_dt)
-    for i, tc in enumerate(configs):
-        arr[i]["tick_interval"] = max(tc.tick_interval, MIN_INTERVAL)
-        arr[i]["obs_delay"] = tc.obs_delay
-        arr[i]["act_delay"] = tc.act_delay
-        arr[i]["msg_delay"] = tc.msg_delay
-        arr[i]["jitter_code"] = tc.jitter_code
-        arr[i]["jitter_ratio"] = tc.jitter_ratio
-        arr[i]["min_delay"] = tc.min_delay
-        arr[i]["first_tick"] = t_start
+    if not configs:
+        return arr
+    # column by column: a record field set per agent costs ~0.1 ms per 100 agents
+    arr["tick_interval"] = np.maximum([tc.tick_interval for tc in configs], MIN_INTERVAL)
+    for name in ("obs_delay", "act_delay", "msg_delay", "jitter_code", "jitter_ratio",
+                 "min_delay"):
+        arr[name] = [getattr(tc, name) for tc in configs]
+    arr["first_tick"] = t_start
     return arr
 
 

@@ -35,9 +35,9 @@ class WindowTooSmall(Exception):
 def episode_caps(timing_rows, horizon: float) -> list:
     """Ticks per agent of one whole episode's schedule (``timing_rows``: one
     ``agent_timing_dt`` record per agent, the shortest tick interval of the chunk)."""
-    from heron.batch.schedule import initial_capacity
+    from heron.batch.schedule import initial_capacities
 
-    return [initial_capacity(row, horizon, 0.0) for row in timing_rows]
+    return initial_capacities(timing_rows, horizon, 0.0)
 
 
 def window_caps(timing_rows, horizon: float, rows: int, budget: int) -> list:

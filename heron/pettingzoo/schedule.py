@@ -112,12 +112,12 @@ class EpisodeSchedule:
     def _fill(self) -> None:
         from heron._fast.dtypes import schedule_tick_dt
         from heron._fast.schedule_nb import fill_row_nb
-        from heron.batch.schedule import initial_capacity
+        from heron.batch.schedule import initial_capacities
 
         n = len(self.configs)
         tarr = self.timing
         if self.caps is None:
-            self.caps = [initial_capacity(tarr[i], self.horizon, 0.0) for i in range(n)]
+            self.caps = initial_capacities(tarr, self.horizon, 0.0)
         caps = self.caps
         n_ticks = np.zeros((1, n), dtype=np.int64)
         need = np.zeros(1, dtype=np.int64)

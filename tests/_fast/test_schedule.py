@@ -181,3 +181,20 @@ def test_block_sampler_equals_the_scalar_sampler_bit_for_bit(code):
     assert out.tobytes() == np.array(ref).tobytes()
     if code:
         assert len(np.unique(out)) > n // 2
+
+
+def test_initial_capacities_per_agent_and_per_episode_table():
+    from heron.batch.schedule import initial_capacities
+
+    cfgs = [TickConfig.deterministic(tick_interval=t) for t in (1.0, 0.3, 7.0)]
+    arr = timing_array(cfgs)
+    # expected ticks over 50 s (floor(50 / interval) + 1), x 1.25 rounded up, + 8
+    want = [math.ceil((math.floor(50.0 / t) + 1) * 1.25) + 8 for t in (1.0, 0.3, 7.0)]
+    assert initial_capacities(arr, 50.0, 0.0) == want
+    assert initial_capacities(arr, 50.0, 60.0) == [10, 10, 10]    # nothing left: one tick
+    table = np.stack([arr, timing_array([TickConfig.deterministic(tick_interval=t)
+                                         for t in (2.0, 0.1, 7.0)])])
+    # a per-episode table: each agent's shortest interval over the chunk's episodes
+    assert initial_capacities(table, 50.0, 0.0) == [want[0], math.ceil(501 * 1.25) + 8,
+                                                    want[2]]
+    assert initial_capacities(table[:0], 50.0, 0.0) == [72, 72, 72]   # no rows: 1 s
