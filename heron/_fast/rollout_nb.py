@@ -77,6 +77,10 @@ from heron._fast.tree_nb import TREE_MIN_AGENTS, tree_build, tree_fix
 K_OBS = 0
 K_EFF = 1
 K_MSG = 2
+# agent i's stream heads are heads[e, 4 i + class]: observation sample (0), tick, delivery, effect
+K_HEAD_TICK = 1
+K_HEAD_MSG = 2
+K_HEAD_EFF = 3
 
 
 def ooc_sample(timing, seed, episode, agent, quantity, base, index):
@@ -153,7 +157,7 @@ def complete_decision(e, i, kind, idx, t, s, sched, offsets, timing, info, act_l
             te = a.e_last
         a.e_last = te
         if a.eff_tail == a.eff_head:
-            heads[e, 3 * info.shape[0] + i] = te
+            heads[e, 4 * i + K_HEAD_EFF] = te
         slot = a.eff_tail & RM
         for j in range(n_act):
             ring_v[e, i, K_EFF, slot, j] = act_b[e, i, j]
@@ -171,7 +175,7 @@ def complete_decision(e, i, kind, idx, t, s, sched, offsets, timing, info, act_l
             td = a.d_last
         a.d_last = td
         if a.msg_tail == a.msg_head:
-            heads[e, 2 * info.shape[0] + i] = td
+            heads[e, 4 * i + K_HEAD_MSG] = td
         slot = a.msg_tail & RM
         for j in range(n_act):
             ring_v[e, i, K_MSG, slot, j] = act_b[e, i, j]
@@ -262,9 +266,10 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
                 episode_start, horizon, dt, n_rewards, t_start, dist_mean):
     """Advance episode row ``e`` until it ends, pauses for a Python decision, or fails.
 
-    ``heads[e]`` caches the next time of every regular stream in tie order (class-major,
-    agent-minor: observation samples, ticks, deliveries, effects of agents ``0..n-1``, then the
-    reward clock), so a strict ``<`` scan picks the event the contract runs first; from
+    ``heads[e]`` caches the next time of every regular stream: agent ``i``'s observation
+    sample, tick, delivery and effect at ``4 i .. 4 i + 3`` (one cache line per agent), then
+    the reward clock at ``4 n``. Scanned class by class, agents in order (the contract's tie
+    order), a strict ``<`` picks the event the contract runs first; from
     ``TREE_MIN_AGENTS`` agents a winner tree over the agents' heads (rebuilt on each call, kept up
     to date after each event) picks the same event, then the reward clock is compared."""
     c = cur[e]
@@ -287,10 +292,10 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
         c.reward_m = 1
         c.status = ST_RUN
         for i in range(n_agents):
-            heads[e, i] = obs_head(e, i, sched, n_ticks, offsets, acur)
-            heads[e, n_agents + i] = tick_head(e, i, sched, n_ticks, offsets, acur)
-            heads[e, 2 * n_agents + i] = inf_t
-            heads[e, 3 * n_agents + i] = inf_t
+            heads[e, 4 * i] = obs_head(e, i, sched, n_ticks, offsets, acur)
+            heads[e, 4 * i + K_HEAD_TICK] = tick_head(e, i, sched, n_ticks, offsets, acur)
+            heads[e, 4 * i + K_HEAD_MSG] = inf_t
+            heads[e, 4 * i + K_HEAD_EFF] = inf_t
         heads[e, n_heads - 1] = dt if n_rewards >= 1 else inf_t
         if dist_mean > 0.0:
             u = uniform(stream_key(seed, episode, ENV_AGENT, Q_DISTURB_TIME), 0)
@@ -309,10 +314,10 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
     elif c.status == ST_REFILL:     # windows refilled (heron._fast.window_nb): new heads
         c.status = ST_RUN
         for i in range(n_agents):
-            if heads[e, i] == -inf_t:
-                heads[e, i] = obs_head(e, i, sched, n_ticks, offsets, acur)
-            if heads[e, n_agents + i] == -inf_t:
-                heads[e, n_agents + i] = tick_head(e, i, sched, n_ticks, offsets, acur)
+            if heads[e, 4 * i] == -inf_t:
+                heads[e, 4 * i] = obs_head(e, i, sched, n_ticks, offsets, acur)
+            if heads[e, 4 * i + K_HEAD_TICK] == -inf_t:
+                heads[e, 4 * i + K_HEAD_TICK] = tick_head(e, i, sched, n_ticks, offsets, acur)
     elif c.status != ST_RUN:
         return
     sel = c.select
@@ -369,15 +374,13 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
             bt = inf_t
             bc = 9
             ba = 0
-            h = 0
             for cl in range(4):
                 for j in range(n_agents):
-                    tt = heads[e, h]
+                    tt = heads[e, 4 * j + cl]
                     if tt < bt:
                         bt = tt
                         bc = cl
                         ba = j
-                    h += 1
             if heads[e, n_heads - 1] < bt:
                 bt = heads[e, n_heads - 1]
                 bc = 4
@@ -464,9 +467,9 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
                 ring_t[e, i, K_OBS, slot, 2] = k
                 a.obs_pos += 1
                 if a.obs_pos < a.obs_end:
-                    heads[e, i] = sched[e, o + sched[e, o + a.obs_pos].obs_k].s
+                    heads[e, 4 * i] = sched[e, o + sched[e, o + a.obs_pos].obs_k].s
                 else:
-                    heads[e, i] = -inf_t if a.obs_pos < n_ticks[e, i] else inf_t
+                    heads[e, 4 * i] = -inf_t if a.obs_pos < n_ticks[e, i] else inf_t
                 r = sched[e, o + k]
                 record(cur, trace, e, bt, 0, i, k, bt, r.t, r.obs)
             elif bc == 1:                           # regular tick
@@ -476,9 +479,9 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
                 load_obs(e, i, k & RM, info, acur, ring_v, ring_t, obs_b)
                 a.tick_k = k + 1
                 if k + 1 < a.tick_end:
-                    heads[e, n_agents + i] = sched[e, o + k + 1].t
+                    heads[e, 4 * i + K_HEAD_TICK] = sched[e, o + k + 1].t
                 else:
-                    heads[e, n_agents + i] = -inf_t if k + 1 < n_ticks[e, i] else inf_t
+                    heads[e, 4 * i + K_HEAD_TICK] = -inf_t if k + 1 < n_ticks[e, i] else inf_t
                 decider = i
                 dk = 0
                 dx = k
@@ -495,9 +498,9 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
                 a.msg_head += 1
                 a.n_messages += 1
                 if a.msg_head < a.msg_tail:
-                    heads[e, 2 * n_agents + i] = ring_t[e, i, K_MSG, a.msg_head & RM, 0]
+                    heads[e, 4 * i + K_HEAD_MSG] = ring_t[e, i, K_MSG, a.msg_head & RM, 0]
                 else:
-                    heads[e, 2 * n_agents + i] = inf_t
+                    heads[e, 4 * i + K_HEAD_MSG] = inf_t
             elif bc == 3:                           # action effect of agent i
                 slot = a.eff_head & RM
                 env_effect(st, e, p, i, ring_v[e, i, K_EFF, slot])  # noqa: F821
@@ -511,9 +514,9 @@ def run_episode(e, sched, n_ticks, offsets, timing, info, act_lo, act_hi, pol, p
                 a.eff_head += 1
                 a.n_effects += 1
                 if a.eff_head < a.eff_tail:
-                    heads[e, 3 * n_agents + i] = ring_t[e, i, K_EFF, a.eff_head & RM, 0]
+                    heads[e, 4 * i + K_HEAD_EFF] = ring_t[e, i, K_EFF, a.eff_head & RM, 0]
                 else:
-                    heads[e, 3 * n_agents + i] = inf_t
+                    heads[e, 4 * i + K_HEAD_EFF] = inf_t
             else:                                   # reward clock (traces only)
                 record(cur, trace, e, bt, EV_REWARD, -1, c.reward_m, bt, bt, 0.0)
                 c.reward_m += 1

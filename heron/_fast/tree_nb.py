@@ -1,9 +1,11 @@
 """The winner (tournament) tree over agents that picks the rollout kernel's next regular event.
 
 Each agent has four stream heads (observation sample, tick, message delivery, action effect) in
-row ``e`` of ``heads``, laid out class by class: ``heads[e, c * n + i]``. A leaf holds an agent's
-earliest head as ``(time s, head index)``, a node the lesser of its two children in that order
-(the order of the kernel's scan, so both pick the same event). After an event only the agent
+row ``e`` of ``heads``, side by side: class ``c`` at ``heads[e, 4 i + c]`` (an agent's heads
+share a cache line; with hundreds of agents, class-major rows cost W1-timed fleets a cache line
+per class and event). A leaf holds an agent's earliest head as ``(time s, head index)``, the
+index numbering heads class by class (``c * n + i``, the tie order), and a node the lesser of its
+two children in that order (the order of the kernel's scan, so both pick the same event). After an event only the agent
 whose heads changed is refreshed (``tree_fix``: ``log2`` of the agent count nodes), so picking an
 event costs O(log n) instead of O(n). The tree's ``4 P`` floats live in the same row of
 ``heads``, after its ``4 n + 1`` stream heads (``tree_leaves``), so the kernel allocates nothing.
@@ -23,17 +25,17 @@ TREE_MIN_AGENTS = 6
 @njit(cache=True, inline="always")
 def tree_leaf(heads, e, i, n_agents):
     """Agent ``i``'s earliest stream head: ``(time s, head index)``, the lowest class on ties."""
-    t = heads[e, i]
+    t = heads[e, 4 * i]
     h = i
-    x = heads[e, n_agents + i]
+    x = heads[e, 4 * i + 1]
     if x < t:
         t = x
         h = n_agents + i
-    x = heads[e, 2 * n_agents + i]
+    x = heads[e, 4 * i + 2]
     if x < t:
         t = x
         h = 2 * n_agents + i
-    x = heads[e, 3 * n_agents + i]
+    x = heads[e, 4 * i + 3]
     if x < t:
         t = x
         h = 3 * n_agents + i

@@ -99,7 +99,7 @@ def refill_windows_nb(sched, n_ticks, offsets, timing, acur, heads, cur, lag, st
             if new:
                 b = np.int64(0)
                 t_b = tm.first_tick
-            elif heads[e, i] == -np.inf or heads[e, n_agents + i] == -np.inf:
+            elif heads[e, 4 * i] == -np.inf or heads[e, 4 * i + 1] == -np.inf:
                 b = a.tick_k
                 if a.dec_pending != 0 and a.dec_kind == 0 and a.dec_idx < b:
                     b = a.dec_idx

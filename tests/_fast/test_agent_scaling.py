@@ -33,11 +33,13 @@ LOCKSTEP = TickConfig.deterministic(tick_interval=1.0, obs_delay=1.0, act_delay=
 
 
 def _scan_pick(heads, n):
-    """The scan's choice over the agents' heads: first index of the minimum (-1 if all inf)."""
+    """The scan's choice over the agents' heads (agent ``i``'s class ``c`` at ``4 i + c``),
+    class by class: the minimum's head index ``c * n + i`` in that order (-1 if all inf)."""
     best, bh = np.inf, -1
-    for h in range(4 * n):
-        if heads[h] < best:
-            best, bh = heads[h], h
+    for c in range(4):
+        for i in range(n):
+            if heads[4 * i + c] < best:
+                best, bh = heads[4 * i + c], c * n + i
     return best, bh
 
 
@@ -58,7 +60,7 @@ def test_tree_helpers_pick_what_the_scan_picks(n):
     for _ in range(300):                                  # the kernel changes one agent at a time
         i = int(rng.integers(n))
         for c in rng.choice(4, size=int(rng.integers(1, 4)), replace=False):
-            heads[0, c * n + i] = rng.choice(times)
+            heads[0, 4 * i + c] = rng.choice(times)
         tree_nb.tree_fix(tr, heads, 0, i, n)
         assert _tree_pick(tr) == _scan_pick(heads[0], n)
     fresh = np.empty(4 * P)
