@@ -71,7 +71,7 @@ def timing_array(configs: list, t_start: float = 0.0) -> np.ndarray:
     arr = np.zeros(len(configs), dtype=agent_timing_dt)
     if not configs:
         return arr
-    # column by column: a record field set per agent costs ~0.1 ms per 100 agents
+    # column by column: record fields set one agent at a time cost ~5 ms per 1,000 agents
     arr["tick_interval"] = np.maximum([tc.tick_interval for tc in configs], MIN_INTERVAL)
     for name in ("obs_delay", "act_delay", "msg_delay", "jitter_code", "jitter_ratio",
                  "min_delay"):
