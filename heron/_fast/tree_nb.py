@@ -2,8 +2,8 @@
 
 Each agent has four stream heads (observation sample, tick, message delivery, action effect) in
 row ``e`` of ``heads``, side by side: class ``c`` at ``heads[e, 4 i + c]``, so an agent's heads
-share a cache line (deterministic 1,024-battery fleets: 8.7-9.3 M events/s against 7.3 M with
-the heads laid out class by class). A leaf holds an agent's earliest head as ``(time s, head
+share a cache line (deterministic 1,024-battery fleets, one thread: 8.0 M events/s with the
+heads laid out class by class, 8.7-9.3 M side by side). A leaf holds an agent's earliest head as ``(time s, head
 index)``, the index numbering heads class by class (``c * n + i``: the contract's tie order),
 and a node the lesser of its two children in that order (the order of the kernel's scan, so both
 pick the same event). After an event only the agent whose heads changed is refreshed
