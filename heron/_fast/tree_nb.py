@@ -3,13 +3,13 @@
 Each agent has four stream heads (observation sample, tick, message delivery, action effect) in
 row ``e`` of ``heads``, side by side: class ``c`` at ``heads[e, 4 i + c]``, so an agent's heads
 share a cache line (deterministic 1,024-battery fleets, one thread: 8.0 M events/s with the
-heads laid out class by class, 8.7-9.3 M side by side). A leaf holds an agent's earliest head as ``(time s, head
-index)``, the index numbering heads class by class (``c * n + i``: the contract's tie order),
-and a node the lesser of its two children in that order (the order of the kernel's scan, so both
-pick the same event). After an event only the agent whose heads changed is refreshed
-(``tree_fix``: ``log2`` of the agent count nodes), so picking an event costs O(log n) instead of
-O(n). The tree's ``4 P`` floats live in the same row of ``heads``, after its ``4 n + 1`` stream
-heads (``tree_leaves``), so the kernel allocates nothing.
+heads laid out class by class, 8.7-9.3 M side by side). A leaf holds an agent's earliest head as
+``(time s, head index)``, the index numbering heads class by class (``c * n + i``: the
+contract's tie order), and a node the lesser of its two children in that order (the order of the
+kernel's scan, so both pick the same event). After an event only the agent whose heads changed
+is refreshed (``tree_fix``: ``log2`` of the agent count nodes), so picking an event costs
+O(log n) instead of O(n). The tree's ``4 P`` floats live in the same row of ``heads``, after its
+``4 n + 1`` stream heads (``tree_leaves``), so the kernel allocates nothing.
 ``tree_leaf`` and ``tree_fix`` are inlined into the kernel (at Numba IR level).
 """
 from __future__ import annotations
