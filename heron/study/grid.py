@@ -11,9 +11,9 @@
   ``tick_ratio`` field ticks). ``[timing.grid.field]`` and ``[timing.grid.coordinator]`` hold the
   same axes (except ``tick_ratio``) for one agent class only.
 
-A preset name is a built-in preset or one the study's env defines (``heron.scheduling.env_presets``);
-before the env is known, a name that is not built in has no timing yet (``{}``) and is checked,
-at its line, when ``StudySpec.for_env`` fits the study.
+A preset name is a built-in preset or one the study's env defines
+(``heron.scheduling.env_presets``); before the env is known, a name that is not built in has no
+timing yet (``{}``) and is checked, at its line, when ``StudySpec.for_env`` fits the study.
 
 Presets are applied to the study env's nominal timing (``heron.scheduling.presets``: relative
 values follow the env's ticks, absolute ones are the standard's seconds, and a preset that does
